@@ -1,0 +1,108 @@
+# refclock-bridge build. `make` builds build/refclock-bridge; `make check` installs the
+# dependencies, builds with -Werror, and runs every test (also under ASan+UBSan).
+
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+
+BUILD ?= build
+CC ?= cc
+CFLAGS ?= -O2 -g
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+
+PKGS := libsystemd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsystemd)
+# iniparser 4.1 (Debian 12) ships no .pc file.
+INI_CFLAGS := $(shell pkg-config --cflags iniparser 2>/dev/null || echo -I/usr/include/iniparser)
+INI_LIBS := $(shell pkg-config --libs iniparser 2>/dev/null || echo -liniparser)
+
+WARN := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wformat=2
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+HARDEN ?= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fPIE
+HARDEN_LD ?= -pie -Wl,-z,relro,-z,now
+INCLUDES := -Ibridge -Isock -Ishm
+ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) $(INCLUDES) $(PKG_CFLAGS) $(INI_CFLAGS) \
+	-DRB_VERSION='"$(VERSION)"'
+LIBS = $(PKG_LIBS) $(INI_LIBS) -lm
+
+CORE_SRCS := $(filter-out bridge/main.c,$(wildcard bridge/*.c)) sock/out_sock.c shm/out_shm.c
+CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all tests check check-build demo bench install clean deps fuzz asan
+
+all: $(BUILD)/refclock-bridge
+
+$(BUILD)/refclock-bridge: $(CORE_OBJS) $(BUILD)/obj/bridge/main.o
+	$(CC) $(ALL_CFLAGS) $(HARDEN_LD) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# Unit tests link every object but main.o.
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/test.h $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(HARDEN_LD) -o $@ $< $(CORE_OBJS) $(LIBS)
+
+# The LD_PRELOAD fake /dev/ptpN, and its self-test.
+$(BUILD)/tests/libfakedev.so: tests/fake/fakedev.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
+
+$(BUILD)/tests/fakedev_selftest: tests/fake/fakedev_selftest.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -o $@ $<
+
+tests: all $(UNIT_BINS) $(BUILD)/tests/libfakedev.so $(BUILD)/tests/fakedev_selftest
+
+# libFuzzer targets (clang), one per parser of outside input.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS)
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(INCLUDES) $(PKG_CFLAGS) \
+		$(INI_CFLAGS) -o $@ $^ $(LIBS)
+fuzz: $(FUZZ_BINS)
+
+asan:
+	$(MAKE) BUILD=$(BUILD)/asan WERROR=$(WERROR) HARDEN= HARDEN_LD= \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		LDFLAGS="-fsanitize=address,undefined" tests
+
+deps:
+	scripts/deps.sh
+
+check-build:
+	$(MAKE) WERROR=1 tests fuzz
+	$(MAKE) WERROR=1 asan
+
+check: deps
+	$(MAKE) check-build
+	tests/run.sh
+
+demo: deps
+	$(MAKE) all $(BUILD)/tests/libfakedev.so
+	scripts/demo.sh
+
+bench: deps
+	$(MAKE) all $(BUILD)/tests/libfakedev.so
+	bench/run.sh
+
+install: all
+	install -D -m 0755 $(BUILD)/refclock-bridge $(DESTDIR)$(SBINDIR)/refclock-bridge
+	install -D -m 0644 man/refclock-bridge.8 $(DESTDIR)$(MANDIR)/man8/refclock-bridge.8
+	install -D -m 0644 man/refclock-bridge.conf.5 $(DESTDIR)$(MANDIR)/man5/refclock-bridge.conf.5
+	install -D -m 0644 examples/refclock-bridge.conf \
+		$(DESTDIR)$(PREFIX)/share/doc/refclock-bridge/examples/refclock-bridge.conf
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

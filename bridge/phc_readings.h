@@ -1,0 +1,30 @@
+/* Combining PHC readings (system before, PHC, system after) into one offset measurement. */
+#ifndef RB_PHC_READINGS_H
+#define RB_PHC_READINGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PHC_MAX_READINGS 25 /* PTP_MAX_SAMPLES */
+
+struct phc_reading {
+  int64_t before_ns, phc_ns, after_ns;
+};
+
+enum phc_combine {
+  PHC_COMBINE_QUANTILE,  /* average of the lowest-delay fraction of readings */
+  PHC_COMBINE_MIN_DELAY, /* the single reading with the shortest window */
+};
+
+struct phc_result {
+  int64_t sys_ns;   /* system time at the centre of the used windows */
+  int64_t phc_ns;   /* PHC time at that instant */
+  int64_t delay_ns; /* widest window among the readings used: the error bound is half of it */
+  int used;
+};
+
+/* Returns false when the readings cannot be trusted (a window ran backwards: a clock step). */
+bool phc_combine(const struct phc_reading *r, int n, enum phc_combine how, double quantile,
+                 struct phc_result *out);
+
+#endif

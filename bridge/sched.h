@@ -1,0 +1,32 @@
+/* The event loop: sd-event with monotonic timers and fd watches. Single-threaded. */
+#ifndef RB_SCHED_H
+#define RB_SCHED_H
+
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+int sched_init(void);
+void sched_fini(void);
+sd_event *sched_event(void);
+/* Runs until sched_quit(); returns the exit code given there. */
+int sched_run(void);
+void sched_quit(int code);
+
+typedef void (*sched_timer_fn)(void *arg);
+struct sched_timer;
+
+struct sched_timer *sched_timer_new(sched_timer_fn fn, void *arg);
+/* One-shot, CLOCK_MONOTONIC, at an absolute time or after a delay. Re-arming replaces. */
+void sched_timer_at(struct sched_timer *t, int64_t mono_ns);
+void sched_timer_after(struct sched_timer *t, int64_t delay_ns);
+void sched_timer_stop(struct sched_timer *t);
+void sched_timer_free(struct sched_timer *t);
+
+typedef void (*sched_fd_fn)(void *arg, uint32_t revents);
+struct sched_fd;
+
+struct sched_fd *sched_fd_new(int fd, uint32_t events, sched_fd_fn fn, void *arg);
+void sched_fd_free(struct sched_fd *w);
+
+#endif

@@ -1,0 +1,134 @@
+/* Source registry and instances, and fan-out of samples. Adding a driver: one file and one
+   row in source_table. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "memory.h"
+#include "output.h"
+#include "source.h"
+
+extern const struct source_ops phc_source_ops;
+
+static const struct source_ops *const source_table[] = {
+  &phc_source_ops,
+  NULL,
+};
+
+const struct conf_driver *const source_conf_drivers[] = {
+  &phc_source_ops.conf,
+  NULL,
+};
+
+const struct conf_key source_common_keys[] = {
+  {.name = "outputs", .type = CONF_REFS, .required = true, .ref_kind = "output", .exclusive = true},
+  {0},
+};
+
+struct source {
+  char *name;
+  const struct source_ops *ops;
+  void *priv;
+  struct output **outs;
+  size_t n_outs;
+  bool valid;
+  bool lost;
+  struct rb_sample last;
+  struct source_stats stats;
+};
+
+static struct source **sources;
+static size_t n_sources;
+
+static const struct source_ops *find_ops(const char *type)
+{
+  for (size_t i = 0; source_table[i]; i++)
+    if (strcmp(source_table[i]->conf.type, type) == 0)
+      return source_table[i];
+  return NULL;
+}
+
+void source_init(const struct conf *c)
+{
+  for (size_t i = 0; i < conf_count(c); i++) {
+    const struct conf_section *s = conf_at(c, i);
+    const char *const *names;
+    struct source *src;
+
+    if (strcmp(conf_kind_name(s), "source") != 0)
+      continue;
+    src = xnew(struct source);
+    src->name = xstrdup(conf_name(s));
+    src->ops = find_ops(conf_type(s));
+    src->n_outs = conf_refs(s, "outputs", &names);
+    src->outs = xnew_array(struct output *, src->n_outs);
+    for (size_t j = 0; j < src->n_outs; j++)
+      src->outs[j] = output_find(names[j]); /* references were checked by conf */
+    src->priv = src->ops->create(src, s);
+    sources = xreallocarray(sources, n_sources + 1, sizeof(*sources));
+    sources[n_sources++] = src;
+  }
+}
+
+void source_start_all(void)
+{
+  for (size_t i = 0; i < n_sources; i++)
+    sources[i]->ops->start(sources[i]->priv);
+}
+
+void source_fini(void)
+{
+  for (size_t i = n_sources; i-- > 0;) {
+    /* Stopping is a loss of validity too: SHM readers see leap 3 at once. */
+    source_lost(sources[i]);
+    sources[i]->ops->destroy(sources[i]->priv);
+    free(sources[i]->outs);
+    free(sources[i]->name);
+    free(sources[i]);
+  }
+  free(sources);
+  sources = NULL;
+  n_sources = 0;
+}
+
+const char *source_name(const struct source *src)
+{
+  return src->name;
+}
+
+void source_publish(struct source *src, const struct rb_sample *sample)
+{
+  src->stats.samples++;
+  src->stats.last_offset_ns = sample->ref_ns - sample->sys_ns;
+  if (sample->valid) {
+    if (!src->valid)
+      log_info("source %s: publishing, offset %+.9f s", src->name,
+               (double)src->stats.last_offset_ns * 1e-9);
+    for (size_t i = 0; i < src->n_outs; i++)
+      output_send(src->outs[i], sample);
+  } else {
+    src->stats.invalid++;
+    for (size_t i = 0; i < src->n_outs; i++)
+      output_invalidate(src->outs[i], sample);
+  }
+  src->valid = sample->valid;
+  src->lost = false;
+  src->last = *sample;
+}
+
+void source_lost(struct source *src)
+{
+  if (src->lost)
+    return;
+  src->lost = true;
+  src->stats.lost++;
+  src->valid = false;
+  src->last.valid = false;
+  for (size_t i = 0; i < src->n_outs; i++)
+    output_invalidate(src->outs[i], src->stats.samples ? &src->last : NULL);
+}
+
+const struct source_stats *source_stats(const struct source *src)
+{
+  return &src->stats;
+}

@@ -1,0 +1,348 @@
+/* PHC source: reads /dev/ptpN (or a NIC's PHC) with the PTP_SYS_OFFSET* ioctls. */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/ethtool.h>
+#include <linux/ptp_clock.h>
+#include <linux/sockios.h>
+
+#include "log.h"
+#include "memory.h"
+#include "phc_readings.h"
+#include "sched.h"
+#include "source.h"
+#include "util.h"
+
+enum phc_method { METHOD_AUTO, METHOD_PRECISE, METHOD_EXTENDED, METHOD_BASIC };
+static const char *const method_names[] = {"auto", "precise", "extended", "basic", NULL};
+static const char *const combine_names[] = {"quantile", "min-delay", NULL};
+enum timescale { TIMESCALE_TAI, TIMESCALE_UTC };
+static const char *const timescale_names[] = {"tai", "utc", NULL};
+
+#define RETRY_MIN_NS (1 * NS_PER_SEC)
+#define RETRY_MAX_NS (30 * NS_PER_SEC)
+
+struct phc {
+  struct source *src;
+  char *device;    /* configured path, or NULL when resolved from the interface */
+  char *interface;
+  char path[64];   /* what is open now */
+  int64_t interval_ns;
+  int readings;
+  enum phc_method forced, method;
+  enum phc_combine combine;
+  double quantile;
+  int64_t utc_minus_phc_ns;
+  int precision; /* 1 when derived from the measurement */
+  int fd;
+  int64_t next_poll;
+  struct sched_timer *timer;
+  struct backoff backoff;
+  bool outage_logged;
+  struct log_ratelimit rl_read;
+};
+
+static bool phc_check(const struct conf_section *s)
+{
+  if (conf_is_set(s, "device") == conf_is_set(s, "interface")) {
+    conf_fail(s, conf_is_set(s, "device") ? "interface" : "device",
+              "set exactly one of 'device' and 'interface'");
+    return false;
+  }
+  if (conf_enum(s, "timescale") == TIMESCALE_UTC && conf_is_set(s, "tai_offset")) {
+    conf_fail(s, "tai_offset", "only meaningful with timescale = tai");
+    return false;
+  }
+  return true;
+}
+
+static void on_timer(void *arg);
+static void poll_phc(struct phc *p);
+
+static void *phc_create(struct source *src, const struct conf_section *s)
+{
+  struct phc *p = xnew(struct phc);
+
+  p->src = src;
+  p->device = conf_is_set(s, "device") ? xstrdup(conf_str(s, "device")) : NULL;
+  p->interface = conf_is_set(s, "interface") ? xstrdup(conf_str(s, "interface")) : NULL;
+  p->interval_ns = (int64_t)(conf_double(s, "interval") * 1e9 + 0.5);
+  p->readings = (int)conf_int(s, "readings");
+  p->forced = (enum phc_method)conf_enum(s, "method");
+  p->combine = (enum phc_combine)conf_enum(s, "combine");
+  p->quantile = conf_double(s, "quantile");
+  p->utc_minus_phc_ns =
+      conf_enum(s, "timescale") == TIMESCALE_TAI ? -conf_int(s, "tai_offset") * NS_PER_SEC : 0;
+  p->precision = conf_is_set(s, "precision") ? (int)conf_int(s, "precision") : 1;
+  p->fd = -1;
+  p->timer = sched_timer_new(on_timer, p);
+  backoff_init(&p->backoff, RETRY_MIN_NS, RETRY_MAX_NS);
+  return p;
+}
+
+/* Finds the PHC of a network interface, as ethtool -T does. */
+static int resolve_interface(const char *ifname, char *path, size_t len)
+{
+  struct ethtool_ts_info info = {.cmd = ETHTOOL_GET_TS_INFO};
+  struct ifreq ifr;
+  int sock, r;
+
+  memset(&ifr, 0, sizeof(ifr));
+  snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+  ifr.ifr_data = (char *)&info;
+  sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (sock < 0)
+    return -errno;
+  r = ioctl(sock, SIOCETHTOOL, &ifr);
+  r = r < 0 ? -errno : 0;
+  close(sock);
+  if (r < 0)
+    return r;
+  if (info.phc_index < 0)
+    return -ENOTSUP;
+  snprintf(path, len, "/dev/ptp%d", info.phc_index);
+  return 0;
+}
+
+
+/* Device lost or not there: tell the outputs, close, and retry with backoff. */
+static void start_outage(struct phc *p, const char *what, int err)
+{
+  if (!p->outage_logged) {
+    log_warn("source %s: %s %s: %s; retrying with backoff", source_name(p->src), what,
+             p->path[0] ? p->path : p->interface, strerror(err));
+    p->outage_logged = true;
+  }
+  source_lost(p->src);
+  if (p->fd >= 0) {
+    close(p->fd);
+    p->fd = -1;
+  }
+  sched_timer_after(p->timer, backoff_next(&p->backoff));
+}
+
+static void try_open(struct phc *p)
+{
+  struct ptp_clock_caps caps;
+  int r;
+
+  if (p->interface) {
+    p->path[0] = '\0';
+    r = resolve_interface(p->interface, p->path, sizeof(p->path));
+    if (r < 0) {
+      start_outage(p, "cannot find the PHC of interface", -r);
+      return;
+    }
+  } else {
+    snprintf(p->path, sizeof(p->path), "%s", p->device);
+  }
+  /* Read-only: reading needs no write access, and the bridge never steers a clock. */
+  p->fd = open(p->path, O_RDONLY | O_CLOEXEC);
+  if (p->fd < 0) {
+    start_outage(p, "cannot open", errno);
+    return;
+  }
+  if (ioctl(p->fd, PTP_CLOCK_GETCAPS, &caps) < 0) {
+    start_outage(p, "not a PTP clock:", errno);
+    return;
+  }
+  if (p->outage_logged)
+    log_notice("source %s: %s is back", source_name(p->src), p->path);
+  else
+    log_info("source %s: opened %s", source_name(p->src), p->path);
+  p->outage_logged = false;
+  backoff_reset(&p->backoff);
+  p->method = p->forced;
+  p->next_poll = monotonic_ns();
+  poll_phc(p);
+}
+
+static int read_precise(struct phc *p, struct phc_reading *r)
+{
+  struct ptp_sys_offset_precise x;
+
+  memset(&x, 0, sizeof(x));
+  if (ioctl(p->fd, PTP_SYS_OFFSET_PRECISE, &x) < 0)
+    return -errno;
+  r[0].before_ns = r[0].after_ns = (int64_t)x.sys_realtime.sec * NS_PER_SEC + x.sys_realtime.nsec;
+  r[0].phc_ns = (int64_t)x.device.sec * NS_PER_SEC + x.device.nsec;
+  return 1;
+}
+
+static int64_t clock_time_ns(const struct ptp_clock_time *t)
+{
+  return (int64_t)t->sec * NS_PER_SEC + t->nsec;
+}
+
+static int read_extended(struct phc *p, struct phc_reading *r)
+{
+  struct ptp_sys_offset_extended x;
+
+  memset(&x, 0, sizeof(x));
+  x.n_samples = (unsigned)p->readings;
+  if (ioctl(p->fd, PTP_SYS_OFFSET_EXTENDED, &x) < 0)
+    return -errno;
+  for (int i = 0; i < p->readings; i++) {
+    r[i].before_ns = clock_time_ns(&x.ts[i][0]);
+    r[i].phc_ns = clock_time_ns(&x.ts[i][1]);
+    r[i].after_ns = clock_time_ns(&x.ts[i][2]);
+  }
+  return p->readings;
+}
+
+static int read_basic(struct phc *p, struct phc_reading *r)
+{
+  struct ptp_sys_offset x;
+
+  memset(&x, 0, sizeof(x));
+  x.n_samples = (unsigned)p->readings;
+  if (ioctl(p->fd, PTP_SYS_OFFSET, &x) < 0)
+    return -errno;
+  for (int i = 0; i < p->readings; i++) {
+    r[i].before_ns = clock_time_ns(&x.ts[2 * i]);
+    r[i].phc_ns = clock_time_ns(&x.ts[2 * i + 1]);
+    r[i].after_ns = clock_time_ns(&x.ts[2 * i + 2]);
+  }
+  return p->readings;
+}
+
+static int read_method(struct phc *p, enum phc_method m, struct phc_reading *r)
+{
+  int n;
+  for (int attempt = 0; attempt < 2; attempt++) {
+    switch (m) {
+    case METHOD_PRECISE: n = read_precise(p, r); break;
+    case METHOD_EXTENDED: n = read_extended(p, r); break;
+    default: n = read_basic(p, r); break;
+    }
+    /* A busy or interrupted driver gets one immediate second try. */
+    if (n != -EINTR && n != -EBUSY && n != -EAGAIN)
+      break;
+  }
+  return n;
+}
+
+static bool unsupported(int err)
+{
+  return err == -EOPNOTSUPP || err == -ENOTTY || err == -EINVAL;
+}
+
+/* Reads with the chosen ioctl; in auto mode probes PRECISE, EXTENDED, then basic, and keeps
+   the first that works. */
+static int read_phc(struct phc *p, struct phc_reading *r)
+{
+  int n;
+
+  if (p->method != METHOD_AUTO)
+    return read_method(p, p->method, r);
+  for (enum phc_method m = METHOD_PRECISE; m <= METHOD_BASIC; m++) {
+    n = read_method(p, m, r);
+    if (n > 0) {
+      p->method = m;
+      log_info("source %s: %s reads with PTP_SYS_OFFSET%s, %d reading%s per poll",
+               source_name(p->src), p->path,
+               m == METHOD_PRECISE ? "_PRECISE" : m == METHOD_EXTENDED ? "_EXTENDED" : "", n,
+               n == 1 ? "" : "s");
+      return n;
+    }
+    if (!unsupported(n))
+      return n;
+  }
+  return -EOPNOTSUPP;
+}
+
+static void poll_phc(struct phc *p)
+{
+  struct phc_reading r[PHC_MAX_READINGS];
+  struct phc_result res;
+  struct rb_sample sample;
+  int n = read_phc(p, r);
+
+  /* Fixed cadence on the monotonic clock, whatever the read took. */
+  p->next_poll += p->interval_ns;
+  if (p->next_poll < monotonic_ns())
+    p->next_poll = monotonic_ns() + p->interval_ns;
+
+  if (n < 0) {
+    if (unsupported(n)) {
+      log_rl(&p->rl_read, LOG_ERR, "source %s: %s does not support method %s: %s",
+             source_name(p->src), p->path, method_names[p->forced], strerror(-n));
+      source_lost(p->src);
+      sched_timer_at(p->timer, p->next_poll);
+    } else if (n == -EINTR || n == -EBUSY || n == -EAGAIN) {
+      log_rl(&p->rl_read, LOG_WARNING, "source %s: reading %s: %s; skipping this poll",
+             source_name(p->src), p->path, strerror(-n));
+      sched_timer_at(p->timer, p->next_poll);
+    } else {
+      start_outage(p, "lost", -n);
+    }
+    return;
+  }
+  sched_timer_at(p->timer, p->next_poll);
+  if (!phc_combine(r, n, p->combine, p->quantile, &res)) {
+    log_rl(&p->rl_read, LOG_WARNING, "source %s: system clock stepped during a read; skipped",
+           source_name(p->src));
+    return;
+  }
+  sample.sys_ns = res.sys_ns;
+  sample.ref_ns = res.phc_ns + p->utc_minus_phc_ns;
+  sample.leap = RB_LEAP_NONE;
+  sample.precision = p->precision <= 0 ? p->precision : precision_from_ns(res.delay_ns / 2 + 1);
+  sample.valid = true;
+  source_publish(p->src, &sample);
+}
+
+static void on_timer(void *arg)
+{
+  struct phc *p = arg;
+
+  if (p->fd < 0)
+    try_open(p);
+  else
+    poll_phc(p);
+}
+
+static void phc_start(void *priv)
+{
+  try_open(priv);
+}
+
+static void phc_destroy(void *priv)
+{
+  struct phc *p = priv;
+
+  sched_timer_free(p->timer);
+  if (p->fd >= 0)
+    close(p->fd);
+  free(p->device);
+  free(p->interface);
+  free(p);
+}
+
+static const struct conf_key phc_keys[] = {
+  {.name = "device", .type = CONF_PATH},
+  {.name = "interface", .type = CONF_STRING},
+  {.name = "interval", .type = CONF_DOUBLE, .def = "1", .min = 0.0625, .max = 16},
+  {.name = "readings", .type = CONF_INT, .def = "10", .min = 1, .max = PHC_MAX_READINGS},
+  {.name = "method", .type = CONF_ENUM, .def = "auto", .choices = method_names},
+  {.name = "combine", .type = CONF_ENUM, .def = "quantile", .choices = combine_names},
+  {.name = "quantile", .type = CONF_DOUBLE, .def = "0.3", .min = 0.01, .max = 1},
+  {.name = "timescale", .type = CONF_ENUM, .def = "tai", .choices = timescale_names},
+  {.name = "tai_offset", .type = CONF_INT, .def = "37", .min = 0, .max = 1000},
+  {.name = "precision", .type = CONF_INT, .min = -30, .max = 0},
+  {0},
+};
+
+const struct source_ops phc_source_ops = {
+  .conf = {.type = "phc", .keys = phc_keys, .check = phc_check},
+  .create = phc_create,
+  .start = phc_start,
+  .destroy = phc_destroy,
+};

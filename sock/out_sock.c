@@ -1,0 +1,232 @@
+/* chrony SOCK output (and ntpd-rs "sock"): datagrams to a socket that the time daemon owns.
+   The daemon binds the path; we connect, and reconnect whenever it restarts. */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "memory.h"
+#include "output.h"
+#include "sched.h"
+#include "sock_sample.h"
+#include "util.h"
+
+/* Reconnecting to a Unix socket is cheap; retry often so a restarted daemon gets samples
+   within a second. */
+#define RECONNECT_NS (NS_PER_SEC / 2)
+
+struct sock_out {
+  struct output *out;
+  char *path;
+  int fd;
+  bool connected;
+  struct sched_timer *retry;
+  bool outage_logged;
+  int64_t outage_start;
+  uint64_t outage_dropped;
+  struct log_ratelimit rl_send;
+};
+
+void sock_sample_fill(struct sock_sample *s, long long sys_ns, long long ref_ns, int leap)
+{
+  struct timespec sys = ns_to_ts(sys_ns);
+  long long tv_ns;
+
+  memset(s, 0, sizeof(*s));
+  s->tv.tv_sec = sys.tv_sec;
+  s->tv.tv_usec = sys.tv_nsec / 1000;
+  tv_ns = (long long)sys.tv_sec * NS_PER_SEC + (long long)s->tv.tv_usec * 1000;
+  /* Integer difference first: exact, then one correctly rounded division. */
+  s->offset = (double)(ref_ns - tv_ns) / 1e9;
+  s->pulse = 0;
+  s->leap = leap;
+  s->magic = SOCK_SAMPLE_MAGIC;
+}
+
+static bool sock_check(const struct conf_section *s)
+{
+  struct sockaddr_un sa;
+  if (strlen(conf_str(s, "path")) >= sizeof(sa.sun_path)) {
+    conf_fail(s, "path", "longer than %zu characters", sizeof(sa.sun_path) - 1);
+    return false;
+  }
+  return true;
+}
+
+static void try_connect(void *arg);
+
+static void *sock_create(struct output *out, const struct conf_section *s)
+{
+  struct sock_out *so = xnew(struct sock_out);
+
+  so->out = out;
+  so->path = xstrdup(conf_str(s, "path"));
+  so->fd = -1;
+  so->retry = sched_timer_new(try_connect, so);
+  return so;
+}
+
+/* Says who owns the socket and what to change, since chronyd creates it root-owned. */
+static void explain_eacces(struct sock_out *so)
+{
+  struct stat st;
+  struct passwd *pw;
+  struct group *gr;
+  char owner[64], group[64];
+
+  if (stat(so->path, &st) < 0) {
+    log_err("output %s: permission denied on %s: %s", output_name(so->out), so->path,
+            strerror(errno));
+    return;
+  }
+  pw = getpwuid(st.st_uid);
+  gr = getgrgid(st.st_gid);
+  snprintf(owner, sizeof(owner), "%s", pw ? pw->pw_name : "?");
+  snprintf(group, sizeof(group), "%s", gr ? gr->gr_name : "?");
+  log_err("output %s: permission denied sending to %s (owner %s:%s, mode %04o; the bridge runs "
+          "as uid %u). Let the bridge's user write to the socket: make it group-writable for a "
+          "group the bridge is in, or put it in a directory the bridge's user owns",
+          output_name(so->out), so->path, owner, group, (unsigned)(st.st_mode & 07777),
+          (unsigned)getuid());
+}
+
+static void begin_outage(struct sock_out *so, int err)
+{
+  if (so->fd >= 0)
+    close(so->fd);
+  so->fd = -1;
+  so->connected = false;
+  if (!so->outage_logged) {
+    so->outage_logged = true;
+    so->outage_start = monotonic_ns();
+    so->outage_dropped = 0;
+    if (err == EACCES)
+      explain_eacces(so);
+    else
+      log_warn("output %s: cannot send to %s: %s (is the time daemon running?); retrying",
+               output_name(so->out), so->path, strerror(err));
+  }
+  sched_timer_after(so->retry, RECONNECT_NS);
+}
+
+static bool connect_now(struct sock_out *so)
+{
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+  if (so->fd < 0) {
+    so->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (so->fd < 0) {
+      begin_outage(so, errno);
+      return false;
+    }
+  }
+  snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", so->path);
+  if (connect(so->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+    begin_outage(so, errno);
+    return false;
+  }
+  so->connected = true;
+  if (so->outage_logged)
+    log_notice("output %s: connected to %s after %.1f s; %llu samples were dropped meanwhile",
+               output_name(so->out), so->path, (double)(monotonic_ns() - so->outage_start) / 1e9,
+               (unsigned long long)so->outage_dropped);
+  else
+    log_info("output %s: connected to %s", output_name(so->out), so->path);
+  so->outage_logged = false;
+  return true;
+}
+
+static void try_connect(void *arg)
+{
+  connect_now(arg);
+}
+
+static void sock_start(void *priv)
+{
+  connect_now(priv);
+}
+
+static bool peer_gone(int err)
+{
+  return err == ECONNREFUSED || err == ENOENT || err == ENOTCONN || err == EDESTADDRREQ ||
+         err == ECONNRESET || err == EPIPE;
+}
+
+static void sock_send(void *priv, const struct rb_sample *sample)
+{
+  struct sock_out *so = priv;
+  struct sock_sample s;
+
+  if (!so->connected) {
+    so->outage_dropped++;
+    output_count_dropped(so->out);
+    return;
+  }
+  sock_sample_fill(&s, sample->sys_ns, sample->ref_ns, (int)sample->leap);
+  for (int attempt = 0; attempt < 2; attempt++) {
+    if (send(so->fd, &s, sizeof(s), MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)sizeof(s)) {
+      output_count_sent(so->out);
+      return;
+    }
+    if (errno == EAGAIN || errno == ENOBUFS) {
+      log_rl(&so->rl_send, LOG_WARNING, "output %s: %s is not reading; sample dropped",
+             output_name(so->out), so->path);
+      break;
+    }
+    if (!peer_gone(errno) || attempt > 0) {
+      int err = errno;
+      log_rl(&so->rl_send, LOG_WARNING, "output %s: send to %s: %s", output_name(so->out),
+             so->path, strerror(err));
+      if (peer_gone(err))
+        begin_outage(so, err);
+      break;
+    }
+    /* The daemon restarted and bound a new socket: reconnect at once and send this sample. */
+    close(so->fd);
+    so->fd = -1;
+    so->connected = false;
+    if (!connect_now(so))
+      break;
+  }
+  so->outage_dropped++;
+  output_count_dropped(so->out);
+}
+
+/* SOCK has no "unsynchronised" code: a source that is not valid simply stops sending. */
+static void sock_invalidate(void *priv, const struct rb_sample *last)
+{
+  (void)priv;
+  (void)last;
+}
+
+static void sock_destroy(void *priv)
+{
+  struct sock_out *so = priv;
+
+  sched_timer_free(so->retry);
+  if (so->fd >= 0)
+    close(so->fd);
+  free(so->path);
+  free(so);
+}
+
+static const struct conf_key sock_keys[] = {
+  {.name = "path", .type = CONF_PATH, .required = true},
+  {0},
+};
+
+const struct output_ops sock_output_ops = {
+  .conf = {.type = "sock", .keys = sock_keys, .check = sock_check},
+  .create = sock_create,
+  .start = sock_start,
+  .send = sock_send,
+  .invalidate = sock_invalidate,
+  .destroy = sock_destroy,
+};
