@@ -37,14 +37,14 @@ struct sock_out {
 void sock_sample_fill(struct sock_sample *s, long long sys_ns, long long ref_ns, int leap)
 {
   struct timespec sys = ns_to_ts(sys_ns);
-  long long tv_ns;
 
   memset(s, 0, sizeof(*s));
   s->tv.tv_sec = sys.tv_sec;
   s->tv.tv_usec = sys.tv_nsec / 1000;
-  tv_ns = (long long)sys.tv_sec * NS_PER_SEC + (long long)s->tv.tv_usec * 1000;
-  /* Integer difference first: exact, then one correctly rounded division. */
-  s->offset = (double)(ref_ns - tv_ns) / 1e9;
+  /* The offset holds at the truncated tv too (true time advances with system time), so the
+     measured nanoseconds go whole into offset: an exact integer difference, then one
+     correctly rounded division. */
+  s->offset = (double)(ref_ns - sys_ns) / 1e9;
   s->pulse = 0;
   s->leap = leap;
   s->magic = SOCK_SAMPLE_MAGIC;

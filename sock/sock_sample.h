@@ -33,8 +33,9 @@ _Static_assert(offsetof(struct sock_sample, leap) == 20, "leap at 20");
 _Static_assert(offsetof(struct sock_sample, magic) == 28, "magic at 28");
 #endif
 
-/* Fills a full-time sample: tv is the system time truncated to microseconds and the offset is
-   taken against that truncated tv, so the nanoseconds of the measurement survive. */
+/* Fills a full-time sample: tv is the system time truncated (never rounded) to microseconds,
+   and offset is the measured true-minus-system offset, which holds at that truncated tv too,
+   so the nanoseconds of the measurement survive. */
 void sock_sample_fill(struct sock_sample *s, long long sys_ns, long long ref_ns, int leap);
 
 #endif

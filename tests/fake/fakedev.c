@@ -1,20 +1,15 @@
-/*
- * fakedev.c - LD_PRELOAD library that emulates Linux PTP hardware clocks
- * (/dev/ptpN) on a kernel without any, so unmodified programs (our daemon,
- * phc2sys, chronyd's PHC refclock) run their real code paths against them.
- *
- * An emulated path is backed by a real /dev/null fd; an fd -> device table
- * turns ioctl()s and dynamic-clockid clock_*() calls on that fd into
- * synthetic but exactly predictable PHC readings.  Everything else passes
- * through to the next definition (libc) found with dlsym(RTLD_NEXT).
- *
- * Device kinds live in a table (kinds[]) so that /dev/ppsN can be added
- * later next to PTP.  Environment and control files: see README.md.
- * Not thread-safe by design (the emulated programs are single-threaded).
- */
+/* fakedev.c - LD_PRELOAD library emulating Linux PTP hardware clocks (/dev/ptpN) on a kernel
+   that has none, so unmodified programs (refclock-bridge, phc2sys, chronyd's PHC refclock) run
+   their real code paths against them.
+
+   An emulated path opens a real /dev/null fd; an fd -> device table turns ioctl()s and
+   dynamic-clockid clock_*() calls on that fd into synthetic, exactly predictable readings.
+   Everything else passes through to the next definition (libc), found with dlsym(RTLD_NEXT).
+   Device kinds live in a table (kinds[]) so that /dev/ppsN can be added later beside PTP.
+   Environment and control files: README.md. Not thread-safe: the users are single-threaded. */
 #define _GNU_SOURCE
-/* Fortified or 64-bit-offset headers rename open() & co. to other symbols;
- * we define the plain symbols ourselves, so switch those features off. */
+/* Fortified and 64-bit-offset headers redirect open() & co. to other symbols; we define the
+   plain symbols ourselves, so switch those features off for this file. */
 #undef _FORTIFY_SOURCE
 #undef _FILE_OFFSET_BITS
 #undef _TIME_BITS
@@ -30,7 +25,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,773 +34,639 @@
 #include <linux/ptp_clock.h>
 #include <linux/sockios.h>
 
-/* glibc declares these only in fortified builds; programs built with
- * _FORTIFY_SOURCE call them instead of open()/openat(). */
+/* glibc declares these only in fortified builds, whose programs call them instead of open(). */
 int __open_2(const char *path, int flags);
 int __open64_2(const char *path, int flags);
 int __openat_2(int dirfd, const char *path, int flags);
 int __openat64_2(int dirfd, const char *path, int flags);
 
-#define MAX_FDS 1024     /* emulated fds must be below this */
+#define MAX_FDS 1024 /* emulated fds must be below this */
 #define MAX_DEVS 16
 #define MAX_IFACES 16
 #define NS_PER_SEC 1000000000LL
 
-/* PTP_SYS_OFFSET* flavours enabled by the "methods" key */
+/* PTP_SYS_OFFSET* flavours, enabled by the "methods" key */
 #define M_PRECISE 1u
 #define M_EXTENDED 2u
 #define M_BASIC 4u
 
 struct params {
-	int64_t offset_ns;   /* device time - CLOCK_REALTIME */
-	double drift_ppb;    /* device frequency error, relative to t0 */
-	int64_t delay_ns;    /* width of one simulated read window */
-	int64_t noise_ns;    /* bound of the uniform jitter of each reading */
-	int64_t slow_every;  /* every Nth windowed reading is 21x wider */
-	unsigned methods;    /* M_* */
-	int index;           /* PHC index (informational for now) */
+  int64_t offset_ns;  /* device time - CLOCK_REALTIME */
+  double drift_ppb;   /* device frequency error, phase-continuous from t0 */
+  int64_t delay_ns;   /* width of one simulated read window */
+  int64_t noise_ns;   /* bound of the uniform jitter on each reading */
+  int64_t slow_every; /* every Nth windowed reading is 21 windows wide */
+  unsigned methods;   /* M_* */
+  int64_t index;      /* PHC index; informational for now */
 };
 
 struct fake_dev;
 
-/* One emulated device kind; clock_gettime == NULL: no POSIX clock. */
+/* One emulated device kind. clock_gettime == NULL: its fds are not POSIX clocks. */
 struct fake_kind {
-	const char *name;
-	const char *list_env;   /* comma list of paths to emulate */
-	int (*ioctl)(struct fake_dev *d, unsigned int req, void *arg);
-	int (*clock_gettime)(struct fake_dev *d, struct timespec *ts);
+  const char *name;
+  const char *list_env; /* comma list of the paths to emulate */
+  int (*ioctl)(struct fake_dev *d, unsigned int req, void *arg);
+  int (*clock_gettime)(struct fake_dev *d, struct timespec *ts);
 };
 
 struct fake_dev {
-	const struct fake_kind *kind;
-	char path[128];
-	char base[64];            /* basename: names env var and ctl files */
-	struct params env;        /* defaults + FAKEDEV_<BASE> */
-	struct params p;          /* effective: env overridden by ctl .conf */
-	int conf_seen;            /* identity of the .conf last loaded */
-	struct timespec conf_mtim;
-	off_t conf_size;
-	ino_t conf_ino;
-	int gone;                 /* ctl .gone existed at last check */
-	unsigned gen;             /* bumped on each disappearance */
-	uint64_t nread;           /* windowed readings, for slow_every */
+  const struct fake_kind *kind;
+  char path[128];
+  char base[64];     /* basename: names the env variable and the ctl files */
+  struct params env; /* defaults + FAKEDEV_<BASE> */
+  struct params p;   /* effective: env overridden by the ctl .conf file */
+  int conf_seen;     /* identity of the .conf file last loaded: */
+  struct timespec conf_mtim;
+  off_t conf_size;
+  ino_t conf_ino;
+  int gone;       /* the ctl .gone file existed at the last check */
+  unsigned gen;   /* bumped on each disappearance; older fds stay dead */
+  uint64_t nread; /* windowed readings so far, for slow_every */
 };
 
 static struct fake_dev devs[MAX_DEVS];
 static int ndevs;
-static struct { struct fake_dev *dev; unsigned gen; } fds[MAX_FDS];
+static struct { struct fake_dev *dev; unsigned gen; } fds[MAX_FDS]; /* indexed by fd */
 static struct { char name[IFNAMSIZ]; int index; } ifaces[MAX_IFACES];
 static int nifaces;
 static char ctl_dir[256];
-static int64_t t0;            /* CLOCK_REALTIME at first use: drift origin */
+static int64_t t0; /* CLOCK_REALTIME at first use: the drift origin */
 static uint64_t rng_state = 1;
 static int inited;
 
-/* ---- real functions, resolved lazily (we may run before constructors) */
+/* ---- The real functions, looked up at first use: we may be called before constructors. */
 
-typedef int (*openat_fn)(int, const char *, int, ...);
-typedef int (*close_fn)(int);
-typedef int (*ioctl_fn)(int, unsigned long, ...);
-typedef int (*clock_fn)(clockid_t, struct timespec *);
-typedef int (*settime_fn)(clockid_t, const struct timespec *);
-typedef int (*adjtime_fn)(clockid_t, struct timex *);
+static __typeof__(openat) *real_openat;
+static __typeof__(close) *real_close;
+static __typeof__(ioctl) *real_ioctl;
+static __typeof__(clock_gettime) *real_clock_gettime;
+static __typeof__(clock_getres) *real_clock_getres;
+static __typeof__(clock_settime) *real_clock_settime;
+static __typeof__(clock_adjtime) *real_clock_adjtime;
 
-static openat_fn real_openat;
-static close_fn real_close;
-static ioctl_fn real_ioctl;
-static clock_fn real_gettime, real_getres;
-static settime_fn real_settime;
-static adjtime_fn real_adjtime;
-
-static void resolve(void)
-{
-	static int done;
-
-	if (done)
-		return;
-	done = 1;   /* first: a recursive call falls back to syscall() */
-	real_openat = (openat_fn)dlsym(RTLD_NEXT, "openat");
-	real_close = (close_fn)dlsym(RTLD_NEXT, "close");
-	real_ioctl = (ioctl_fn)dlsym(RTLD_NEXT, "ioctl");
-	real_gettime = (clock_fn)dlsym(RTLD_NEXT, "clock_gettime");
-	real_getres = (clock_fn)dlsym(RTLD_NEXT, "clock_getres");
-	real_settime = (settime_fn)dlsym(RTLD_NEXT, "clock_settime");
-	real_adjtime = (adjtime_fn)dlsym(RTLD_NEXT, "clock_adjtime");
-}
-
-static int sys_openat(int dirfd, const char *path, int flags, mode_t mode)
-{
-	resolve();
-	if (real_openat)
-		return real_openat(dirfd, path, flags, mode);
-	return (int)syscall(SYS_openat, dirfd, path, flags, mode);
-}
-
-static int sys_close(int fd)
-{
-	resolve();
-	return real_close ? real_close(fd) : (int)syscall(SYS_close, fd);
-}
-
-static int sys_gettime(clockid_t clk, struct timespec *ts)
-{
-	resolve();
-	if (real_gettime)
-		return real_gettime(clk, ts);
-	return (int)syscall(SYS_clock_gettime, clk, ts);
-}
+#define REAL(fn)                                                  \
+  ({                                                              \
+    if (!real_##fn)                                               \
+      real_##fn = (__typeof__(real_##fn))dlsym(RTLD_NEXT, #fn);   \
+    real_##fn;                                                    \
+  })
 
 static int fail(int err)
 {
-	errno = err;
-	return -1;
+  errno = err;
+  return -1;
 }
 
-/* ---- time: int64 ns since the epoch (good until 2262) */
+/* ---- Time as int64 ns since the epoch (good until 2262). */
 
 static int64_t clock_ns(clockid_t clk)
 {
-	struct timespec ts;
-
-	if (sys_gettime(clk, &ts))
-		return 0;
-	return (int64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
+  struct timespec ts;
+  if (REAL(clock_gettime)(clk, &ts))
+    return 0;
+  return (int64_t)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
 }
 
-/* floor division, so that nsec is always in [0, 1e9) */
+/* Floor division, so that the nanoseconds part is always in [0, 1e9). */
 static int64_t ns_sec(int64_t ns)
 {
-	return ns / NS_PER_SEC - (ns % NS_PER_SEC < 0);
+  return ns / NS_PER_SEC - (ns % NS_PER_SEC < 0);
 }
 
 static void to_ptp(int64_t ns, struct ptp_clock_time *pt)
 {
-	pt->sec = ns_sec(ns);
-	pt->nsec = (__u32)(ns - ns_sec(ns) * NS_PER_SEC);
-	pt->reserved = 0;
+  pt->sec = ns_sec(ns);
+  pt->nsec = (__u32)(ns - ns_sec(ns) * NS_PER_SEC);
+  pt->reserved = 0;
 }
 
-/* xorshift64*: deterministic for a given FAKEDEV_SEED */
-static uint64_t rng_next(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1DULL;
-}
-
+/* xorshift64*: the same FAKEDEV_SEED gives the same noise. */
 static int64_t noise(const struct fake_dev *d)
 {
-	if (d->p.noise_ns <= 0)
-		return 0;
-	return (int64_t)(rng_next() % (2 * (uint64_t)d->p.noise_ns + 1)) -
-	       d->p.noise_ns;
+  if (d->p.noise_ns <= 0)
+    return 0;
+  rng_state ^= rng_state >> 12;
+  rng_state ^= rng_state << 25;
+  rng_state ^= rng_state >> 27;
+  uint64_t r = rng_state * 0x2545F4914F6CDD1DULL;
+  return (int64_t)(r % (2 * (uint64_t)d->p.noise_ns + 1)) - d->p.noise_ns;
 }
 
-/* Device time at system time sys; pure integer math when drift is 0.
- * The drift term is rounded by hand so that no libm is needed. */
+/* Device time at system time sys: exact integer math while the drift is 0. The drift term is
+   rounded by hand, which keeps libm out of a library that is linked with -ldl only. */
 static int64_t phc_at(const struct fake_dev *d, int64_t sys)
 {
-	int64_t v = sys + d->p.offset_ns;
-
-	if (d->p.drift_ppb != 0.0) {
-		long double x = (long double)d->p.drift_ppb * 1e-9L *
-				(long double)(sys - t0);
-		v += (int64_t)(x < 0 ? x - 0.5L : x + 0.5L);
-	}
-	return v;
+  int64_t v = sys + d->p.offset_ns;
+  if (d->p.drift_ppb != 0.0) {
+    long double x = (long double)d->p.drift_ppb * 1e-9L * (long double)(sys - t0);
+    v += (int64_t)(x < 0 ? x - 0.5L : x + 0.5L);
+  }
+  return v;
 }
 
-/* ---- configuration */
+/* ---- Configuration */
 
 static int parse_i64(const char *s, int64_t min, int64_t *out)
 {
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v < min)
-		return -1;
-	*out = v;
-	return 0;
+  char *end;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  if (errno || end == s || *end || v < min)
+    return -1;
+  *out = v;
+  return 0;
 }
 
+/* "precise+extended+basic", any subset, or "none" */
 static int parse_methods(char *s, unsigned *out)
 {
-	static const char *const names[] = { "precise", "extended", "basic" };
-	char *save = NULL, *tok;
-	unsigned m = 0, i;
-
-	for (tok = strtok_r(s, "+|", &save); tok; tok = strtok_r(NULL, "+|", &save)) {
-		for (i = 0; i < 3 && strcmp(tok, names[i]); i++)
-			;
-		if (i == 3 && strcmp(tok, "none"))
-			return -1;
-		m |= i < 3 ? 1u << i : 0;   /* bit i == M_* of names[i] */
-	}
-	*out = m;
-	return 0;
+  static const char *const names[] = {"precise", "extended", "basic"}; /* bit i: M_* */
+  char *save = NULL;
+  unsigned m = 0, i;
+  for (char *tok = strtok_r(s, "+|", &save); tok; tok = strtok_r(NULL, "+|", &save)) {
+    for (i = 0; i < 3 && strcmp(tok, names[i]); i++)
+      ;
+    if (i == 3 && strcmp(tok, "none"))
+      return -1;
+    m |= i < 3 ? 1u << i : 0;
+  }
+  *out = m;
+  return 0;
 }
 
 static int parse_kv(struct params *p, const char *key, char *val)
 {
-	int64_t v;
-	char *end;
-
-	if (!strcmp(key, "offset_ns"))
-		return parse_i64(val, INT64_MIN, &p->offset_ns);
-	if (!strcmp(key, "delay_ns"))
-		return parse_i64(val, 0, &p->delay_ns);
-	if (!strcmp(key, "noise_ns"))
-		return parse_i64(val, 0, &p->noise_ns);
-	if (!strcmp(key, "slow_every"))
-		return parse_i64(val, 0, &p->slow_every);
-	if (!strcmp(key, "methods"))
-		return parse_methods(val, &p->methods);
-	if (!strcmp(key, "index")) {
-		if (parse_i64(val, 0, &v) || v > INT32_MAX)
-			return -1;
-		p->index = (int)v;
-		return 0;
-	}
-	if (!strcmp(key, "drift_ppb")) {
-		p->drift_ppb = strtod(val, &end);
-		return (end == val || *end) ? -1 : 0;
-	}
-	return -1;
+  char *end;
+  if (!strcmp(key, "offset_ns"))
+    return parse_i64(val, INT64_MIN, &p->offset_ns);
+  if (!strcmp(key, "delay_ns"))
+    return parse_i64(val, 0, &p->delay_ns);
+  if (!strcmp(key, "noise_ns"))
+    return parse_i64(val, 0, &p->noise_ns);
+  if (!strcmp(key, "slow_every"))
+    return parse_i64(val, 0, &p->slow_every);
+  if (!strcmp(key, "index"))
+    return parse_i64(val, 0, &p->index);
+  if (!strcmp(key, "methods"))
+    return parse_methods(val, &p->methods);
+  if (strcmp(key, "drift_ppb"))
+    return -1;
+  p->drift_ppb = strtod(val, &end);
+  return (end == val || *end) ? -1 : 0;
 }
 
-/* "key=value" items separated by commas or whitespace; '#' starts a
- * comment running to the end of the line.  Bad items are reported on
- * stderr and skipped. */
+/* "key=value" items separated by commas or white space; '#' comments to the end of the line.
+   A bad item is reported on stderr and skipped, the others still apply. */
 static void parse_params(struct params *p, char *s, const char *origin)
 {
-	char *save = NULL, *tok, *c, *eq;
-
-	for (c = s; (c = strchr(c, '#')); )
-		while (*c && *c != '\n')
-			*c++ = ' ';
-	for (tok = strtok_r(s, ", \t\r\n", &save); tok;
-	     tok = strtok_r(NULL, ", \t\r\n", &save)) {
-		eq = strchr(tok, '=');
-		if (eq)
-			*eq = '\0';
-		if (!eq || parse_kv(p, tok, eq + 1))
-			fprintf(stderr, "fakedev: %s: bad item '%s%s%s'\n",
-				origin, tok, eq ? "=" : "", eq ? eq + 1 : "");
-	}
+  char *save = NULL, *eq;
+  for (char *c = s; (c = strchr(c, '#'));)
+    while (*c && *c != '\n')
+      *c++ = ' ';
+  for (char *tok = strtok_r(s, ", \t\r\n", &save); tok; tok = strtok_r(NULL, ", \t\r\n", &save)) {
+    if ((eq = strchr(tok, '=')))
+      *eq = '\0';
+    if (!eq || parse_kv(p, tok, eq + 1))
+      fprintf(stderr, "fakedev: %s: bad item '%s%s%s'\n", origin, tok, eq ? "=" : "",
+              eq ? eq + 1 : "");
+  }
 }
 
 static void add_dev(const struct fake_kind *k, const char *path)
 {
-	const char *base = strrchr(path, '/');
-	struct fake_dev *d = &devs[ndevs];
-	char env[96], *val;
-	size_t i, n;
+  const char *base = strrchr(path, '/');
+  struct fake_dev *d = &devs[ndevs];
+  char env[96], *val;
+  size_t i, n;
+  base = base ? base + 1 : path;
+  if (ndevs == MAX_DEVS || !*base || strlen(path) >= sizeof(d->path) ||
+      strlen(base) >= sizeof(d->base)) {
+    fprintf(stderr, "fakedev: ignoring device '%s'\n", path);
+    return;
+  }
+  ndevs++;
+  d->kind = k;
+  strcpy(d->path, path);
+  strcpy(d->base, base);
 
-	base = base ? base + 1 : path;
-	if (ndevs == MAX_DEVS || !*base || strlen(path) >= sizeof(d->path) ||
-	    strlen(base) >= sizeof(d->base)) {
-		fprintf(stderr, "fakedev: ignoring device '%s'\n", path);
-		return;
-	}
-	ndevs++;
-	d->kind = k;
-	strcpy(d->path, path);
-	strcpy(d->base, base);
+  /* defaults; the index is the basename's trailing number (ptp3 -> 3) */
+  d->env.delay_ns = 400;
+  d->env.methods = M_PRECISE | M_EXTENDED | M_BASIC;
+  for (n = strlen(base); n > 0 && base[n - 1] >= '0' && base[n - 1] <= '9'; n--)
+    ;
+  d->env.index = atoi(base + n);
 
-	/* defaults; index = trailing number of the basename (ptp3 -> 3) */
-	d->env.delay_ns = 400;
-	d->env.methods = M_PRECISE | M_EXTENDED | M_BASIC;
-	for (n = strlen(base); n > 0 && base[n - 1] >= '0' && base[n - 1] <= '9'; n--)
-		;
-	d->env.index = atoi(base + n);
-
-	/* FAKEDEV_<BASENAME>: uppercased, other non-alphanumerics as '_' */
-	n = (size_t)snprintf(env, sizeof(env), "FAKEDEV_");
-	for (i = 0; base[i] && n + 1 < sizeof(env); i++, n++) {
-		char c = base[i];
-
-		if (c >= 'a' && c <= 'z')
-			c = (char)(c - 'a' + 'A');
-		env[n] = ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) ? c : '_';
-	}
-	env[n] = '\0';
-	if ((val = getenv(env)) && (val = strdup(val))) {
-		parse_params(&d->env, val, env);
-		free(val);
-	}
-	d->p = d->env;
+  /* FAKEDEV_<BASENAME>: upper-cased, any other non-alphanumeric as '_' */
+  n = (size_t)snprintf(env, sizeof(env), "FAKEDEV_");
+  for (i = 0; base[i] && n + 1 < sizeof(env); i++, n++) {
+    char c = base[i];
+    if (c >= 'a' && c <= 'z')
+      c = (char)(c - 'a' + 'A');
+    env[n] = ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) ? c : '_';
+  }
+  env[n] = '\0';
+  if ((val = getenv(env)) && (val = strdup(val))) {
+    parse_params(&d->env, val, env);
+    free(val);
+  }
+  d->p = d->env;
 }
 
+/* FAKEDEV_IFACES=fake0=0,fake1=1: interface name -> PHC index for ETHTOOL_GET_TS_INFO */
 static void parse_ifaces(const char *s)
 {
-	char buf[512], *save = NULL, *tok, *eq;
-	int64_t idx;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-		eq = strchr(tok, '=');
-		if (eq)
-			*eq = '\0';
-		if (!eq || strlen(tok) >= IFNAMSIZ || nifaces == MAX_IFACES ||
-		    parse_i64(eq + 1, 0, &idx) || idx > INT32_MAX) {
-			fprintf(stderr, "fakedev: FAKEDEV_IFACES: bad item '%s'\n", tok);
-			continue;
-		}
-		strcpy(ifaces[nifaces].name, tok);
-		ifaces[nifaces++].index = (int)idx;
-	}
+  char buf[512], *save = NULL, *eq;
+  int64_t idx;
+  snprintf(buf, sizeof(buf), "%s", s);
+  for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+    if ((eq = strchr(tok, '=')))
+      *eq = '\0';
+    if (!eq || strlen(tok) >= IFNAMSIZ || nifaces == MAX_IFACES ||
+        parse_i64(eq + 1, 0, &idx) || idx > INT32_MAX) {
+      fprintf(stderr, "fakedev: FAKEDEV_IFACES: bad item '%s'\n", tok);
+      continue;
+    }
+    strcpy(ifaces[nifaces].name, tok);
+    ifaces[nifaces++].index = (int)idx;
+  }
 }
 
 static int ptp_ioctl(struct fake_dev *d, unsigned int req, void *arg);
 static int ptp_gettime(struct fake_dev *d, struct timespec *ts);
 
 static const struct fake_kind kinds[] = {
-	{ "ptp", "FAKEDEV_PTP", ptp_ioctl, ptp_gettime },
-	/* later: { "pps", "FAKEDEV_PPS", pps_ioctl, NULL }, */
+    {"ptp", "FAKEDEV_PTP", ptp_ioctl, ptp_gettime},
+    /* later: {"pps", "FAKEDEV_PPS", pps_ioctl, NULL}, */
 };
 
-/* Read the environment once, at first use (constructor or earlier). */
+/* Reads the environment once, at first use (from the constructor or earlier). */
 static void init(void)
 {
-	char buf[1024], *save, *tok;
-	int saved = errno;
-	const char *s;
-	size_t k;
-
-	if (inited)
-		return;
-	inited = 1;
-	t0 = clock_ns(CLOCK_REALTIME);
-	if ((s = getenv("FAKEDEV_SEED")))
-		rng_state = strtoull(s, NULL, 0);
-	if (!rng_state)
-		rng_state = 1;   /* xorshift must not start at 0 */
-	if ((s = getenv("FAKEDEV_CTL")) && strlen(s) < sizeof(ctl_dir))
-		strcpy(ctl_dir, s);
-	if ((s = getenv("FAKEDEV_IFACES")))
-		parse_ifaces(s);
-	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-		if (!(s = getenv(kinds[k].list_env)))
-			continue;
-		snprintf(buf, sizeof(buf), "%s", s);
-		save = NULL;
-		for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
-			add_dev(&kinds[k], tok);
-	}
-	errno = saved;
+  char buf[1024], *save;
+  int saved = errno;
+  const char *s;
+  if (inited)
+    return;
+  inited = 1;
+  t0 = clock_ns(CLOCK_REALTIME);
+  if ((s = getenv("FAKEDEV_SEED")))
+    rng_state = strtoull(s, NULL, 0);
+  if (!rng_state)
+    rng_state = 1; /* xorshift stays at 0 forever */
+  if ((s = getenv("FAKEDEV_CTL")) && strlen(s) < sizeof(ctl_dir))
+    strcpy(ctl_dir, s);
+  if ((s = getenv("FAKEDEV_IFACES")))
+    parse_ifaces(s);
+  for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+    if (!(s = getenv(kinds[k].list_env)))
+      continue;
+    snprintf(buf, sizeof(buf), "%s", s);
+    save = NULL;
+    for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save))
+      add_dev(&kinds[k], tok);
+  }
+  errno = saved;
 }
 
 __attribute__((constructor)) static void fakedev_ctor(void)
 {
-	init();
+  init();
 }
 
 static int ctl_path(char *buf, size_t size, const struct fake_dev *d, const char *ext)
 {
-	int n = snprintf(buf, size, "%s/%s.%s", ctl_dir, d->base, ext);
-
-	return (n < 0 || (size_t)n >= size) ? -1 : 0;
+  int n = snprintf(buf, size, "%s/%s.%s", ctl_dir, d->base, ext);
+  return (n < 0 || (size_t)n >= size) ? -1 : 0;
 }
 
-/* (Re)load $FAKEDEV_CTL/<base>.conf when it appeared, changed (mtime in
- * ns, size or inode) or vanished; its values override the env ones. */
+/* (Re)loads $FAKEDEV_CTL/<base>.conf when it appeared, changed (mtime in ns, size or inode) or
+   vanished. Its values override the environment's; without it the environment's apply. */
 static void reload_conf(struct fake_dev *d)
 {
-	char path[512], buf[4096];
-	struct stat st;
-	size_t len = 0;
-	ssize_t n;
-	int fd;
-
-	if (ctl_path(path, sizeof(path), d, "conf"))
-		return;
-	if (stat(path, &st)) {
-		if (d->conf_seen)
-			d->p = d->env;
-		d->conf_seen = 0;
-		return;
-	}
-	if (d->conf_seen && st.st_size == d->conf_size && st.st_ino == d->conf_ino &&
-	    st.st_mtim.tv_sec == d->conf_mtim.tv_sec &&
-	    st.st_mtim.tv_nsec == d->conf_mtim.tv_nsec)
-		return;
-	d->conf_seen = 1;
-	d->conf_size = st.st_size;
-	d->conf_ino = st.st_ino;
-	d->conf_mtim = st.st_mtim;
-	d->p = d->env;
-	if ((fd = sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0)) < 0)
-		return;
-	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += (size_t)n;
-	sys_close(fd);
-	buf[len] = '\0';
-	parse_params(&d->p, buf, path);
+  char path[512], buf[4096];
+  struct stat st;
+  size_t len = 0;
+  ssize_t n;
+  int fd;
+  if (ctl_path(path, sizeof(path), d, "conf"))
+    return;
+  if (stat(path, &st)) {
+    if (d->conf_seen)
+      d->p = d->env;
+    d->conf_seen = 0;
+    return;
+  }
+  if (d->conf_seen && st.st_size == d->conf_size && st.st_ino == d->conf_ino &&
+      st.st_mtim.tv_sec == d->conf_mtim.tv_sec && st.st_mtim.tv_nsec == d->conf_mtim.tv_nsec)
+    return;
+  d->conf_seen = 1;
+  d->conf_size = st.st_size;
+  d->conf_ino = st.st_ino;
+  d->conf_mtim = st.st_mtim;
+  d->p = d->env;
+  if ((fd = REAL(openat)(AT_FDCWD, path, O_RDONLY | O_CLOEXEC)) < 0)
+    return;
+  while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+    len += (size_t)n;
+  REAL(close)(fd);
+  buf[len] = '\0';
+  parse_params(&d->p, buf, path);
 }
 
-/* Pick up ctl-file changes; a newly observed .gone kills all open fds
- * for good (generation bump), like a NIC reset does. */
+/* Picks up ctl-file changes. A newly seen .gone file kills every open fd of the device for
+   good (generation bump), as a NIC reset does; only fds opened afterwards work again. */
 static void refresh(struct fake_dev *d)
 {
-	char path[512];
-	struct stat st;
-	int gone;
-
-	if (!ctl_dir[0])
-		return;
-	if (!ctl_path(path, sizeof(path), d, "gone")) {
-		gone = stat(path, &st) == 0;
-		if (gone && !d->gone)
-			d->gen++;
-		d->gone = gone;
-	}
-	reload_conf(d);
+  char path[512];
+  struct stat st;
+  if (!ctl_dir[0])
+    return;
+  if (!ctl_path(path, sizeof(path), d, "gone")) {
+    int gone = stat(path, &st) == 0;
+    if (gone && !d->gone)
+      d->gen++;
+    d->gone = gone;
+  }
+  reload_conf(d);
 }
 
-/* ---- fd tracking and open/close */
+/* ---- fd tracking; open and close */
 
 static struct fake_dev *lookup_path(int dirfd, const char *path)
 {
-	int i;
-
-	init();
-	if (!path || (path[0] != '/' && dirfd != AT_FDCWD))
-		return NULL;
-	for (i = 0; i < ndevs; i++)
-		if (!strcmp(devs[i].path, path))
-			return &devs[i];
-	return NULL;
+  init();
+  if (!path || (path[0] != '/' && dirfd != AT_FDCWD))
+    return NULL;
+  for (int i = 0; i < ndevs; i++)
+    if (!strcmp(devs[i].path, path))
+      return &devs[i];
+  return NULL;
 }
 
 static void untrack(int fd)
 {
-	if (fd >= 0 && fd < MAX_FDS)
-		fds[fd].dev = NULL;
+  if (fd >= 0 && fd < MAX_FDS)
+    fds[fd].dev = NULL;
 }
 
-/* Device behind fd, or NULL if fd is not emulated.  *live tells whether
- * the device is there and fd was opened after its last disappearance. */
+/* The device behind fd, or NULL if fd is not emulated. *live tells whether the device is
+   there and fd was opened after its last disappearance. */
 static struct fake_dev *fd_dev(int fd, int *live)
 {
-	struct fake_dev *d;
-
-	if (fd < 0 || fd >= MAX_FDS || !(d = fds[fd].dev))
-		return NULL;
-	refresh(d);
-	*live = !d->gone && fds[fd].gen == d->gen;
-	return d;
+  struct fake_dev *d;
+  if (fd < 0 || fd >= MAX_FDS || !(d = fds[fd].dev))
+    return NULL;
+  refresh(d);
+  *live = !d->gone && fds[fd].gen == d->gen;
+  return d;
 }
 
-/* Dynamic POSIX clock ids: FD_TO_CLOCKID(fd) = (~fd << 3) | 3 */
+/* Dynamic POSIX clock ids: FD_TO_CLOCKID(fd) = (~fd << 3) | 3; the fd is ~(clk >> 3). */
 static struct fake_dev *clock_dev(clockid_t clk, int *live)
 {
-	struct fake_dev *d;
-
-	if (clk >= 0 || (clk & 7) != 3)
-		return NULL;
-	d = fd_dev(~(clk >> 3), live);
-	return (d && d->kind->clock_gettime) ? d : NULL;
+  struct fake_dev *d;
+  if (clk >= 0 || (clk & 7) != 3)
+    return NULL;
+  d = fd_dev(~(clk >> 3), live);
+  return (d && d->kind->clock_gettime) ? d : NULL;
 }
 
 static int do_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
-	struct fake_dev *d = lookup_path(dirfd, path);
-	int fd;
-
-	if (!d) {
-		fd = sys_openat(dirfd, path, flags, mode);
-		untrack(fd);   /* number reused after a close we did not see */
-		return fd;
-	}
-	refresh(d);
-	if (d->gone)
-		return fail(ENOENT);
-	fd = sys_openat(AT_FDCWD, "/dev/null",
-			flags & (O_ACCMODE | O_CLOEXEC | O_NONBLOCK), 0);
-	if (fd >= MAX_FDS) {
-		sys_close(fd);
-		return fail(EMFILE);
-	}
-	if (fd >= 0) {
-		fds[fd].dev = d;
-		fds[fd].gen = d->gen;
-	}
-	return fd;
+  struct fake_dev *d = lookup_path(dirfd, path);
+  int fd;
+  if (!d) {
+    fd = REAL(openat)(dirfd, path, flags, mode);
+    untrack(fd); /* the number is reused after a close we did not see */
+    return fd;
+  }
+  refresh(d);
+  if (d->gone)
+    return fail(ENOENT);
+  fd = REAL(openat)(AT_FDCWD, "/dev/null", flags & (O_ACCMODE | O_CLOEXEC | O_NONBLOCK));
+  if (fd >= MAX_FDS) {
+    REAL(close)(fd);
+    return fail(EMFILE);
+  }
+  if (fd >= 0) {
+    fds[fd].dev = d;
+    fds[fd].gen = d->gen;
+  }
+  return fd;
 }
 
-/* The mode argument exists (and may be read) only with O_CREAT/O_TMPFILE. */
-#define OPEN_MODE(flags)                                                    \
-	mode_t mode = 0;                                                    \
-	if ((flags) & O_CREAT || ((flags) & O_TMPFILE) == O_TMPFILE) {      \
-		va_list ap;                                                 \
-		va_start(ap, flags);                                        \
-		mode = va_arg(ap, mode_t);                                  \
-		va_end(ap);                                                 \
-	}
+/* The mode argument exists, and may be read, only with O_CREAT or O_TMPFILE. */
+#define OPEN_BODY(dirfd, extra)                                 \
+  mode_t mode = 0;                                              \
+  if (flags & O_CREAT || (flags & O_TMPFILE) == O_TMPFILE) {    \
+    va_list ap;                                                 \
+    va_start(ap, flags);                                        \
+    mode = va_arg(ap, mode_t);                                  \
+    va_end(ap);                                                 \
+  }                                                             \
+  return do_openat(dirfd, path, flags | (extra), mode)
 
 int open(const char *path, int flags, ...)
 {
-	OPEN_MODE(flags);
-	return do_openat(AT_FDCWD, path, flags, mode);
+  OPEN_BODY(AT_FDCWD, 0);
 }
 
 int open64(const char *path, int flags, ...)
 {
-	OPEN_MODE(flags);
-	return do_openat(AT_FDCWD, path, flags | O_LARGEFILE, mode);
+  OPEN_BODY(AT_FDCWD, O_LARGEFILE);
 }
 
 int openat(int dirfd, const char *path, int flags, ...)
 {
-	OPEN_MODE(flags);
-	return do_openat(dirfd, path, flags, mode);
+  OPEN_BODY(dirfd, 0);
 }
 
 int openat64(int dirfd, const char *path, int flags, ...)
 {
-	OPEN_MODE(flags);
-	return do_openat(dirfd, path, flags | O_LARGEFILE, mode);
+  OPEN_BODY(dirfd, O_LARGEFILE);
 }
 
-int __open_2(const char *path, int flags)
-{
-	return do_openat(AT_FDCWD, path, flags, 0);
-}
-
-int __open64_2(const char *path, int flags)
-{
-	return do_openat(AT_FDCWD, path, flags | O_LARGEFILE, 0);
-}
-
-int __openat_2(int dirfd, const char *path, int flags)
-{
-	return do_openat(dirfd, path, flags, 0);
-}
-
-int __openat64_2(int dirfd, const char *path, int flags)
-{
-	return do_openat(dirfd, path, flags | O_LARGEFILE, 0);
-}
+/* The fortified variants are only used without O_CREAT and O_TMPFILE. */
+int __open_2(const char *p, int f) { return do_openat(AT_FDCWD, p, f, 0); }
+int __open64_2(const char *p, int f) { return do_openat(AT_FDCWD, p, f | O_LARGEFILE, 0); }
+int __openat_2(int dfd, const char *p, int f) { return do_openat(dfd, p, f, 0); }
+int __openat64_2(int dfd, const char *p, int f) { return do_openat(dfd, p, f | O_LARGEFILE, 0); }
 
 int close(int fd)
 {
-	untrack(fd);
-	return sys_close(fd);
+  untrack(fd);
+  return REAL(close)(fd);
 }
 
-/* ---- PTP kind */
+/* ---- The PTP kind */
 
-/* One windowed reading starting at system time before: the device is read
- * at the window's midpoint; every slow_every-th one is 21 delays wide. */
+/* One windowed reading that starts at system time `before`: the device is read at the
+   window's midpoint. Every slow_every-th one is 21 delays wide (an interrupted read). */
 static int64_t ptp_window(struct fake_dev *d, int64_t before, int64_t *after)
 {
-	int64_t w = d->p.delay_ns;
-
-	d->nread++;
-	if (d->p.slow_every > 0 && d->nread % (uint64_t)d->p.slow_every == 0)
-		w += 20 * d->p.delay_ns;
-	*after = before + w;
-	return phc_at(d, before + w / 2) + noise(d);
+  int64_t w = d->p.delay_ns;
+  d->nread++;
+  if (d->p.slow_every > 0 && d->nread % (uint64_t)d->p.slow_every == 0)
+    w += 20 * d->p.delay_ns;
+  *after = before + w;
+  return phc_at(d, before + w / 2) + noise(d);
 }
 
 static int ptp_ioctl(struct fake_dev *d, unsigned int req, void *arg)
 {
-	struct ptp_clock_caps *caps = arg;
-	struct ptp_sys_offset_precise *pre = arg;
-	struct ptp_sys_offset_extended *ext = arg;
-	struct ptp_sys_offset *bas = arg;
-	int64_t t, after, prev = INT64_MIN;
-	unsigned i, need;
+  struct ptp_clock_caps *caps = arg;
+  struct ptp_sys_offset_precise *pre = arg;
+  struct ptp_sys_offset_extended *ext = arg;
+  struct ptp_sys_offset *bas = arg;
+  int64_t t, after, prev = INT64_MIN;
+  unsigned need;
+  switch (req) {
+  case PTP_CLOCK_GETCAPS: case PTP_CLOCK_GETCAPS2: need = 0; break;
+  case PTP_SYS_OFFSET_PRECISE: case PTP_SYS_OFFSET_PRECISE2: need = M_PRECISE; break;
+  case PTP_SYS_OFFSET_EXTENDED: case PTP_SYS_OFFSET_EXTENDED2: need = M_EXTENDED; break;
+  case PTP_SYS_OFFSET: case PTP_SYS_OFFSET2: need = M_BASIC; break;
+  default: return fail(ENOTTY);
+  }
+  if (need && !(d->p.methods & need))
+    return fail(EOPNOTSUPP);
+  if (!arg)
+    return fail(EFAULT);
 
-	switch (req) {
-	case PTP_CLOCK_GETCAPS: case PTP_CLOCK_GETCAPS2:
-		need = 0;
-		break;
-	case PTP_SYS_OFFSET_PRECISE: case PTP_SYS_OFFSET_PRECISE2:
-		need = M_PRECISE;
-		break;
-	case PTP_SYS_OFFSET_EXTENDED: case PTP_SYS_OFFSET_EXTENDED2:
-		need = M_EXTENDED;
-		break;
-	case PTP_SYS_OFFSET: case PTP_SYS_OFFSET2:
-		need = M_BASIC;
-		break;
-	default:
-		return fail(ENOTTY);
-	}
-	if (need && !(d->p.methods & need))
-		return fail(EOPNOTSUPP);
-	if (!arg)
-		return fail(EFAULT);
-
-	switch (need) {
-	case 0:
-		memset(caps, 0, sizeof(*caps));
-		caps->max_adj = 500000000;
-		caps->cross_timestamping = !!(d->p.methods & M_PRECISE);
-		return 0;
-	case M_PRECISE:   /* a true cross timestamp: no read window */
-		memset(pre, 0, sizeof(*pre));
-		t = clock_ns(CLOCK_REALTIME);
-		to_ptp(phc_at(d, t) + noise(d), &pre->device);
-		to_ptp(t, &pre->sys_realtime);
-		to_ptp(clock_ns(CLOCK_MONOTONIC_RAW), &pre->sys_monoraw);
-		return 0;
-	case M_EXTENDED:
-		/* old kernels reject any non-zero reserved word */
-		if (ext->n_samples < 1 || ext->n_samples > PTP_MAX_SAMPLES ||
-		    ext->rsv[0] || ext->rsv[1] || ext->rsv[2])
-			return fail(EINVAL);
-		for (i = 0; i < ext->n_samples; i++) {
-			/* fresh reading per sample, never before the last one */
-			t = clock_ns(CLOCK_REALTIME);
-			if (t < prev)
-				t = prev;
-			to_ptp(t, &ext->ts[i][0]);
-			to_ptp(ptp_window(d, t, &after), &ext->ts[i][1]);
-			to_ptp(after, &ext->ts[i][2]);
-			prev = after;
-		}
-		return 0;
-	default:   /* M_BASIC */
-		if (bas->n_samples < 1 || bas->n_samples > PTP_MAX_SAMPLES)
-			return fail(EINVAL);
-		/* sys, phc, sys, ..., sys: each phc at its neighbours' midpoint */
-		t = clock_ns(CLOCK_REALTIME);
-		to_ptp(t, &bas->ts[0]);
-		for (i = 0; i < bas->n_samples; i++) {
-			to_ptp(ptp_window(d, t, &after), &bas->ts[2 * i + 1]);
-			to_ptp(after, &bas->ts[2 * i + 2]);
-			t = after;
-		}
-		return 0;
-	}
+  switch (need) {
+  case 0:
+    memset(caps, 0, sizeof(*caps));
+    caps->max_adj = 500000000;
+    caps->cross_timestamping = !!(d->p.methods & M_PRECISE);
+    return 0;
+  case M_PRECISE: /* a true cross timestamp: no read window */
+    memset(pre, 0, sizeof(*pre));
+    t = clock_ns(CLOCK_REALTIME);
+    to_ptp(phc_at(d, t) + noise(d), &pre->device);
+    to_ptp(t, &pre->sys_realtime);
+    to_ptp(clock_ns(CLOCK_MONOTONIC_RAW), &pre->sys_monoraw);
+    return 0;
+  case M_EXTENDED:
+    /* kernels before the clock-id extension reject any non-zero reserved word */
+    if (ext->n_samples < 1 || ext->n_samples > PTP_MAX_SAMPLES || ext->rsv[0] || ext->rsv[1] ||
+        ext->rsv[2])
+      return fail(EINVAL);
+    for (unsigned i = 0; i < ext->n_samples; i++) {
+      t = clock_ns(CLOCK_REALTIME); /* a fresh reading per sample, never before the last */
+      if (t < prev)
+        t = prev;
+      to_ptp(t, &ext->ts[i][0]);
+      to_ptp(ptp_window(d, t, &after), &ext->ts[i][1]);
+      to_ptp(after, &ext->ts[i][2]);
+      prev = after;
+    }
+    return 0;
+  default: /* M_BASIC: sys, phc, sys, ..., sys; each phc at its neighbours' midpoint */
+    if (bas->n_samples < 1 || bas->n_samples > PTP_MAX_SAMPLES)
+      return fail(EINVAL);
+    t = clock_ns(CLOCK_REALTIME);
+    to_ptp(t, &bas->ts[0]);
+    for (unsigned i = 0; i < bas->n_samples; i++) {
+      to_ptp(ptp_window(d, t, &after), &bas->ts[2 * i + 1]);
+      to_ptp(after, &bas->ts[2 * i + 2]);
+      t = after;
+    }
+    return 0;
+  }
 }
 
 static int ptp_gettime(struct fake_dev *d, struct timespec *ts)
 {
-	int64_t ns = phc_at(d, clock_ns(CLOCK_REALTIME)) + noise(d);
-
-	ts->tv_sec = (time_t)ns_sec(ns);
-	ts->tv_nsec = (long)(ns - ns_sec(ns) * NS_PER_SEC);
-	return 0;
+  int64_t ns = phc_at(d, clock_ns(CLOCK_REALTIME)) + noise(d);
+  ts->tv_sec = (time_t)ns_sec(ns);
+  ts->tv_nsec = (long)(ns - ns_sec(ns) * NS_PER_SEC);
+  return 0;
 }
 
 /* ---- ioctl */
 
-/* ETHTOOL_GET_TS_INFO for an interface named in FAKEDEV_IFACES;
- * returns 1 when the call is not ours to answer. */
+/* Answers ETHTOOL_GET_TS_INFO for an interface named in FAKEDEV_IFACES; 1: not ours. */
 static int fake_ethtool(struct ifreq *ifr)
 {
-	struct ethtool_ts_info *info;
-	int i;
-
-	for (i = 0; i < nifaces; i++) {
-		if (strncmp(ifr->ifr_name, ifaces[i].name, IFNAMSIZ))
-			continue;
-		info = (struct ethtool_ts_info *)ifr->ifr_data;
-		if (!info || info->cmd != ETHTOOL_GET_TS_INFO)
-			return 1;
-		memset(info, 0, sizeof(*info));
-		info->cmd = ETHTOOL_GET_TS_INFO;
-		info->so_timestamping =
-			SOF_TIMESTAMPING_TX_HARDWARE | SOF_TIMESTAMPING_TX_SOFTWARE |
-			SOF_TIMESTAMPING_RX_HARDWARE | SOF_TIMESTAMPING_RX_SOFTWARE |
-			SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_RAW_HARDWARE;
-		info->phc_index = ifaces[i].index;
-		info->tx_types = (1u << HWTSTAMP_TX_OFF) | (1u << HWTSTAMP_TX_ON);
-		info->rx_filters = (1u << HWTSTAMP_FILTER_NONE) | (1u << HWTSTAMP_FILTER_ALL);
-		return 0;
-	}
-	return 1;
+  for (int i = 0; i < nifaces; i++) {
+    struct ethtool_ts_info *info = (struct ethtool_ts_info *)ifr->ifr_data;
+    if (strncmp(ifr->ifr_name, ifaces[i].name, IFNAMSIZ))
+      continue;
+    if (!info || info->cmd != ETHTOOL_GET_TS_INFO)
+      return 1;
+    memset(info, 0, sizeof(*info));
+    info->cmd = ETHTOOL_GET_TS_INFO;
+    info->so_timestamping = SOF_TIMESTAMPING_TX_HARDWARE | SOF_TIMESTAMPING_TX_SOFTWARE |
+                            SOF_TIMESTAMPING_RX_HARDWARE | SOF_TIMESTAMPING_RX_SOFTWARE |
+                            SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_RAW_HARDWARE;
+    info->phc_index = ifaces[i].index;
+    info->tx_types = (1u << HWTSTAMP_TX_OFF) | (1u << HWTSTAMP_TX_ON);
+    info->rx_filters = (1u << HWTSTAMP_FILTER_NONE) | (1u << HWTSTAMP_FILTER_ALL);
+    return 0;
+  }
+  return 1;
 }
 
 int ioctl(int fd, unsigned long request, ...)
 {
-	struct fake_dev *d;
-	va_list ap;
-	void *arg;
-	int live;
-
-	va_start(ap, request);
-	arg = va_arg(ap, void *);   /* every ioctl passes at most one word */
-	va_end(ap);
-	init();
-	if ((d = fd_dev(fd, &live)))
-		return live ? d->kind->ioctl(d, (unsigned int)request, arg) : fail(ENODEV);
-	if ((unsigned int)request == SIOCETHTOOL && nifaces && arg && !fake_ethtool(arg))
-		return 0;
-	resolve();
-	if (!real_ioctl)
-		return (int)syscall(SYS_ioctl, fd, request, arg);
-	return real_ioctl(fd, request, arg);
+  struct fake_dev *d;
+  va_list ap;
+  int live;
+  va_start(ap, request);
+  void *arg = va_arg(ap, void *); /* every ioctl passes at most one word */
+  va_end(ap);
+  init();
+  if ((d = fd_dev(fd, &live)))
+    return live ? d->kind->ioctl(d, (unsigned int)request, arg) : fail(ENODEV);
+  if ((unsigned int)request == SIOCETHTOOL && nifaces && arg && !fake_ethtool(arg))
+    return 0;
+  return REAL(ioctl)(fd, request, arg);
 }
 
-/* ---- POSIX clock calls: only dynamic clockids of emulated fds are ours */
+/* ---- POSIX clock calls: only the dynamic clock ids of emulated fds are ours. */
 
 int clock_gettime(clockid_t clk, struct timespec *ts)
 {
-	int live;
-	struct fake_dev *d = clock_dev(clk, &live);
-
-	if (!d)
-		return sys_gettime(clk, ts);
-	return live ? d->kind->clock_gettime(d, ts) : fail(ENODEV);
+  int live;
+  struct fake_dev *d = clock_dev(clk, &live);
+  if (!d)
+    return REAL(clock_gettime)(clk, ts);
+  return live ? d->kind->clock_gettime(d, ts) : fail(ENODEV);
 }
 
 int clock_getres(clockid_t clk, struct timespec *res)
 {
-	int live;
-	struct fake_dev *d = clock_dev(clk, &live);
-
-	if (!d) {
-		resolve();
-		if (!real_getres)
-			return (int)syscall(SYS_clock_getres, clk, res);
-		return real_getres(clk, res);
-	}
-	if (!live)
-		return fail(ENODEV);
-	if (res) {
-		res->tv_sec = 0;
-		res->tv_nsec = 1;
-	}
-	return 0;
+  int live;
+  struct fake_dev *d = clock_dev(clk, &live);
+  if (!d)
+    return REAL(clock_getres)(clk, res);
+  if (!live)
+    return fail(ENODEV);
+  if (res)
+    *res = (struct timespec){.tv_sec = 0, .tv_nsec = 1};
+  return 0;
 }
 
 /* Read-only queries succeed; this fake never lets anything steer it. */
 int clock_adjtime(clockid_t clk, struct timex *tx)
 {
-	int live;
-	struct fake_dev *d = clock_dev(clk, &live);
-
-	if (!d) {
-		resolve();
-		if (!real_adjtime)
-			return (int)syscall(SYS_clock_adjtime, clk, tx);
-		return real_adjtime(clk, tx);
-	}
-	if (!live)
-		return fail(ENODEV);
-	if (tx->modes)
-		return fail(EPERM);
-	tx->freq = 0;
-	return TIME_OK;
+  int live;
+  struct fake_dev *d = clock_dev(clk, &live);
+  if (!d)
+    return REAL(clock_adjtime)(clk, tx);
+  if (!live)
+    return fail(ENODEV);
+  if (tx->modes)
+    return fail(EPERM);
+  tx->freq = 0;
+  return TIME_OK;
 }
 
 int clock_settime(clockid_t clk, const struct timespec *ts)
 {
-	int live;
-	struct fake_dev *d = clock_dev(clk, &live);
-
-	if (!d) {
-		resolve();
-		if (!real_settime)
-			return (int)syscall(SYS_clock_settime, clk, ts);
-		return real_settime(clk, ts);
-	}
-	return fail(live ? EPERM : ENODEV);
+  int live;
+  struct fake_dev *d = clock_dev(clk, &live);
+  if (!d)
+    return REAL(clock_settime)(clk, ts);
+  return fail(live ? EPERM : ENODEV);
 }

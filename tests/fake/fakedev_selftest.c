@@ -35,346 +35,350 @@
 static const char *ctl;
 static int failures, checks;
 
-static void check(int ok, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void check(int ok, const char *fmt, ...)
 {
-	va_list ap;
+  va_list ap;
 
-	checks++;
-	if (!ok)
-		failures++;
-	printf("%s - ", ok ? "ok" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	if (!ok && errno)
-		printf(" (errno: %s)", strerror(errno));
-	printf("\n");
-	fflush(stdout);
+  checks++;
+  if (!ok)
+    failures++;
+  printf("%s - ", ok ? "ok" : "FAIL");
+  va_start(ap, fmt);
+  vprintf(fmt, ap);
+  va_end(ap);
+  if (!ok && errno)
+    printf(" (errno: %s)", strerror(errno));
+  printf("\n");
+  fflush(stdout);
 }
 
 static int64_t ns(const struct ptp_clock_time *t)
 {
-	return t->sec * 1000000000LL + t->nsec;
+  return t->sec * 1000000000LL + t->nsec;
 }
 
 static int64_t ts_ns(const struct timespec *t)
 {
-	return t->tv_sec * 1000000000LL + t->tv_nsec;
+  return t->tv_sec * 1000000000LL + t->tv_nsec;
 }
 
 static void ctl_file(const char *name, const char *content)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
-	FILE *f;
+  char path[PATH_MAX], tmp[PATH_MAX];
+  FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", ctl, name);
-	if (!content) {
-		unlink(path);
-		return;
-	}
-	/* write + rename: the library sees a complete file, new inode */
-	snprintf(tmp, sizeof(tmp), "%s/.tmp", ctl);
-	f = fopen(tmp, "w");
-	if (!f || fputs(content, f) < 0 || fclose(f) || rename(tmp, path)) {
-		perror(path);
-		exit(2);
-	}
+  snprintf(path, sizeof(path), "%s/%s", ctl, name);
+  if (!content) {
+    unlink(path);
+    return;
+  }
+  /* write + rename: the library sees a complete file, new inode */
+  snprintf(tmp, sizeof(tmp), "%s/.tmp", ctl);
+  f = fopen(tmp, "w");
+  if (!f || fputs(content, f) < 0 || fclose(f) || rename(tmp, path)) {
+    perror(path);
+    exit(2);
+  }
 }
 
 /* n EXTENDED samples; returns 0 and fills x, or -1 with errno */
 static int ext(int fd, unsigned n, struct ptp_sys_offset_extended *x)
 {
-	memset(x, 0, sizeof(*x));
-	x->n_samples = n;
-	return ioctl(fd, PTP_SYS_OFFSET_EXTENDED, x);
+  memset(x, 0, sizeof(*x));
+  x->n_samples = n;
+  return ioctl(fd, PTP_SYS_OFFSET_EXTENDED, x);
 }
 
 /* every sample midpoint-exact at offset off, width w (or 21*w if slow) */
 static int ext_exact(const struct ptp_sys_offset_extended *x, int64_t off,
-		     int64_t w, int *nslow)
+         int64_t w, int *nslow)
 {
-	unsigned i;
+  unsigned i;
 
-	*nslow = 0;
-	for (i = 0; i < x->n_samples; i++) {
-		int64_t b = ns(&x->ts[i][0]), a = ns(&x->ts[i][2]);
+  *nslow = 0;
+  for (i = 0; i < x->n_samples; i++) {
+    int64_t b = ns(&x->ts[i][0]), a = ns(&x->ts[i][2]);
 
-		if (a - b == 21 * w)
-			(*nslow)++;
-		else if (a - b != w)
-			return 0;
-		if (ns(&x->ts[i][1]) - (b + (a - b) / 2) != off)
-			return 0;
-		if (i && b < ns(&x->ts[i - 1][2]))
-			return 0;
-	}
-	return 1;
+    if (a - b == 21 * w)
+      (*nslow)++;
+    else if (a - b != w)
+      return 0;
+    if (ns(&x->ts[i][1]) - (b + (a - b) / 2) != off)
+      return 0;
+    if (i && b < ns(&x->ts[i - 1][2]))
+      return 0;
+  }
+  return 1;
 }
 
 static int basic_exact(const struct ptp_sys_offset *x, int64_t off, int64_t w)
 {
-	unsigned i;
+  unsigned i;
 
-	for (i = 0; i < x->n_samples; i++) {
-		int64_t b = ns(&x->ts[2 * i]), a = ns(&x->ts[2 * i + 2]);
+  for (i = 0; i < x->n_samples; i++) {
+    int64_t b = ns(&x->ts[2 * i]), a = ns(&x->ts[2 * i + 2]);
 
-		if (a - b != w || ns(&x->ts[2 * i + 1]) - (b + w / 2) != off)
-			return 0;
-	}
-	return 1;
+    if (a - b != w || ns(&x->ts[2 * i + 1]) - (b + w / 2) != off)
+      return 0;
+  }
+  return 1;
 }
 
 static int ethtool_index(int sock, const char *ifname)
 {
-	struct ethtool_ts_info info;
-	struct ifreq ifr;
+  struct ethtool_ts_info info;
+  struct ifreq ifr;
 
-	memset(&info, 0, sizeof(info));
-	memset(&ifr, 0, sizeof(ifr));
-	info.cmd = ETHTOOL_GET_TS_INFO;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)&info;
-	if (ioctl(sock, SIOCETHTOOL, &ifr))
-		return -2;
-	if (!(info.so_timestamping & SOF_TIMESTAMPING_RAW_HARDWARE))
-		return -3;
-	return info.phc_index;
+  memset(&info, 0, sizeof(info));
+  memset(&ifr, 0, sizeof(ifr));
+  info.cmd = ETHTOOL_GET_TS_INFO;
+  snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+  ifr.ifr_data = (void *)&info;
+  if (ioctl(sock, SIOCETHTOOL, &ifr))
+    return -2;
+  if (!(info.so_timestamping & SOF_TIMESTAMPING_RAW_HARDWARE))
+    return -3;
+  return info.phc_index;
 }
 
 static void run_checks(void)
 {
-	struct ptp_sys_offset_extended x, x2;
-	struct ptp_sys_offset b;
-	struct ptp_sys_offset_precise p;
-	struct ptp_clock_caps caps;
-	struct timespec ts, rt;
-	struct timex tx;
-	int fd, fd1, fd2, nfd, sock, r, nslow, i, ok;
-	int64_t d, mn, mx;
-	char buf[8];
+  struct ptp_sys_offset_extended x, x2;
+  struct ptp_sys_offset b;
+  struct ptp_sys_offset_precise p;
+  struct ptp_clock_caps caps;
+  struct timespec ts, rt;
+  struct timex tx;
+  int fd, fd1, fd2, nfd, sock, r, nslow, i, ok;
+  int64_t d, mn, mx;
+  char buf[8];
 
-	fd = open("/dev/ptp0", O_RDONLY);
-	check(fd >= 0, "open /dev/ptp0 O_RDONLY");
-	if (fd < 0)
-		return;
+  fd = open("/dev/ptp0", O_RDONLY);
+  check(fd >= 0, "open /dev/ptp0 O_RDONLY");
+  if (fd < 0)
+    return;
 
-	memset(&caps, 0xff, sizeof(caps));
-	r = ioctl(fd, PTP_CLOCK_GETCAPS, &caps);
-	check(!r && caps.max_adj == 500000000 && caps.cross_timestamping == 1 &&
-	      caps.n_pins == 0 && caps.pps == 0, "PTP_CLOCK_GETCAPS");
-	memset(&caps, 0xff, sizeof(caps));
-	r = ioctl(fd, PTP_CLOCK_GETCAPS2, &caps);
-	check(!r && caps.cross_timestamping == 1, "PTP_CLOCK_GETCAPS2");
+  memset(&caps, 0xff, sizeof(caps));
+  r = ioctl(fd, PTP_CLOCK_GETCAPS, &caps);
+  check(!r && caps.max_adj == 500000000 && caps.cross_timestamping == 1 &&
+        caps.n_pins == 0 && caps.pps == 0, "PTP_CLOCK_GETCAPS");
+  memset(&caps, 0xff, sizeof(caps));
+  r = ioctl(fd, PTP_CLOCK_GETCAPS2, &caps);
+  check(!r && caps.cross_timestamping == 1, "PTP_CLOCK_GETCAPS2");
 
-	r = ext(fd, 10, &x);
-	check(!r && ext_exact(&x, OFFSET, 400, &nslow) && !nslow,
-	      "EXTENDED 10 samples: midpoint offset exactly %lld ns, width 400",
-	      OFFSET);
-	memset(&x2, 0, sizeof(x2));
-	x2.n_samples = 1;
-	r = ioctl(fd, PTP_SYS_OFFSET_EXTENDED2, &x2);
-	check(!r && ext_exact(&x2, OFFSET, 400, &nslow), "EXTENDED2");
-	errno = 0;
-	check(ext(fd, 0, &x) && errno == EINVAL, "EXTENDED n_samples=0 -> EINVAL");
-	errno = 0;
-	check(ext(fd, PTP_MAX_SAMPLES + 1, &x) && errno == EINVAL,
-	      "EXTENDED n_samples=26 -> EINVAL");
-	memset(&x, 0, sizeof(x));
-	x.n_samples = 1;
-	x.rsv[0] = 1;
-	errno = 0;
-	check(ioctl(fd, PTP_SYS_OFFSET_EXTENDED, &x) && errno == EINVAL,
-	      "EXTENDED rsv[0]!=0 -> EINVAL");
+  r = ext(fd, 10, &x);
+  check(!r && ext_exact(&x, OFFSET, 400, &nslow) && !nslow,
+        "EXTENDED 10 samples: midpoint offset exactly %lld ns, width 400",
+        OFFSET);
+  memset(&x2, 0, sizeof(x2));
+  x2.n_samples = 1;
+  r = ioctl(fd, PTP_SYS_OFFSET_EXTENDED2, &x2);
+  check(!r && ext_exact(&x2, OFFSET, 400, &nslow), "EXTENDED2");
+  errno = 0;
+  check(ext(fd, 0, &x) && errno == EINVAL, "EXTENDED n_samples=0 -> EINVAL");
+  errno = 0;
+  check(ext(fd, PTP_MAX_SAMPLES + 1, &x) && errno == EINVAL,
+        "EXTENDED n_samples=26 -> EINVAL");
+  memset(&x, 0, sizeof(x));
+  x.n_samples = 1;
+  x.rsv[0] = 1;
+  errno = 0;
+  check(ioctl(fd, PTP_SYS_OFFSET_EXTENDED, &x) && errno == EINVAL,
+        "EXTENDED rsv[0]!=0 -> EINVAL");
 
-	memset(&b, 0, sizeof(b));
-	b.n_samples = 5;
-	r = ioctl(fd, PTP_SYS_OFFSET, &b);
-	check(!r && basic_exact(&b, OFFSET, 400),
-	      "SYS_OFFSET 5 samples: phc exactly at neighbours' midpoint");
-	b.n_samples = 3;
-	r = ioctl(fd, PTP_SYS_OFFSET2, &b);
-	check(!r && basic_exact(&b, OFFSET, 400), "SYS_OFFSET2");
-	b.n_samples = PTP_MAX_SAMPLES + 1;
-	errno = 0;
-	check(ioctl(fd, PTP_SYS_OFFSET, &b) && errno == EINVAL,
-	      "SYS_OFFSET n_samples=26 -> EINVAL");
+  memset(&b, 0, sizeof(b));
+  b.n_samples = 5;
+  r = ioctl(fd, PTP_SYS_OFFSET, &b);
+  check(!r && basic_exact(&b, OFFSET, 400),
+        "SYS_OFFSET 5 samples: phc exactly at neighbours' midpoint");
+  b.n_samples = 3;
+  r = ioctl(fd, PTP_SYS_OFFSET2, &b);
+  check(!r && basic_exact(&b, OFFSET, 400), "SYS_OFFSET2");
+  b.n_samples = PTP_MAX_SAMPLES + 1;
+  errno = 0;
+  check(ioctl(fd, PTP_SYS_OFFSET, &b) && errno == EINVAL,
+        "SYS_OFFSET n_samples=26 -> EINVAL");
 
-	memset(&p, 0xff, sizeof(p));
-	r = ioctl(fd, PTP_SYS_OFFSET_PRECISE, &p);
-	check(!r && ns(&p.device) - ns(&p.sys_realtime) == OFFSET &&
-	      ns(&p.sys_monoraw) > 0 && !p.rsv[0], "PRECISE: device - realtime exact");
-	errno = 0;
-	check(ioctl(fd, PTP_ENABLE_PPS, 1) && errno == ENOTTY,
-	      "unknown ioctl on emulated fd -> ENOTTY");
+  memset(&p, 0xff, sizeof(p));
+  r = ioctl(fd, PTP_SYS_OFFSET_PRECISE, &p);
+  check(!r && ns(&p.device) - ns(&p.sys_realtime) == OFFSET &&
+        ns(&p.sys_monoraw) > 0 && !p.rsv[0], "PRECISE: device - realtime exact");
+  errno = 0;
+  check(ioctl(fd, PTP_ENABLE_PPS, 1) && errno == ENOTTY,
+        "unknown ioctl on emulated fd -> ENOTTY");
 
-	/* dynamic POSIX clock of the fd */
-	clock_gettime(CLOCK_REALTIME, &rt);
-	r = clock_gettime(FD_TO_CLOCKID(fd), &ts);
-	d = ts_ns(&ts) - ts_ns(&rt) - OFFSET;
-	check(!r && d >= 0 && d < 1000000,
-	      "clock_gettime(FD_TO_CLOCKID) = realtime + offset (+%lld ns)", (long long)d);
-	r = clock_getres(FD_TO_CLOCKID(fd), &ts);
-	check(!r && ts.tv_sec == 0 && ts.tv_nsec == 1, "clock_getres = 1 ns");
-	memset(&tx, 0, sizeof(tx));
-	tx.freq = 12345;
-	r = clock_adjtime(FD_TO_CLOCKID(fd), &tx);
-	check(r == TIME_OK && tx.freq == 0, "clock_adjtime modes=0 -> TIME_OK, freq 0");
-	tx.modes = ADJ_FREQUENCY;
-	errno = 0;
-	check(clock_adjtime(FD_TO_CLOCKID(fd), &tx) == -1 && errno == EPERM,
-	      "clock_adjtime ADJ_FREQUENCY -> EPERM");
+  /* dynamic POSIX clock of the fd */
+  clock_gettime(CLOCK_REALTIME, &rt);
+  r = clock_gettime(FD_TO_CLOCKID(fd), &ts);
+  d = ts_ns(&ts) - ts_ns(&rt) - OFFSET;
+  check(!r && d >= 0 && d < 1000000,
+        "clock_gettime(FD_TO_CLOCKID) = realtime + offset (+%lld ns)", (long long)d);
+  r = clock_getres(FD_TO_CLOCKID(fd), &ts);
+  check(!r && ts.tv_sec == 0 && ts.tv_nsec == 1, "clock_getres = 1 ns");
+  memset(&tx, 0, sizeof(tx));
+  tx.freq = 12345;
+  r = clock_adjtime(FD_TO_CLOCKID(fd), &tx);
+  check(r == TIME_OK && tx.freq == 0, "clock_adjtime modes=0 -> TIME_OK, freq 0");
+  tx.modes = ADJ_FREQUENCY;
+  errno = 0;
+  check(clock_adjtime(FD_TO_CLOCKID(fd), &tx) == -1 && errno == EPERM,
+        "clock_adjtime ADJ_FREQUENCY -> EPERM");
 
-	/* second device: env defaults (offset 0) */
-	fd1 = openat(AT_FDCWD, "/dev/ptp1", O_RDWR);
-	check(fd1 >= 0 && !ext(fd1, 3, &x) && ext_exact(&x, 0, 400, &nslow),
-	      "openat /dev/ptp1 O_RDWR, defaults: offset 0, delay 400");
+  /* second device: env defaults (offset 0) */
+  fd1 = openat(AT_FDCWD, "/dev/ptp1", O_RDWR);
+  check(fd1 >= 0 && !ext(fd1, 3, &x) && ext_exact(&x, 0, 400, &nslow),
+        "openat /dev/ptp1 O_RDWR, defaults: offset 0, delay 400");
 
-	/* runtime control file */
-	ctl_file("ptp0.conf", "methods=basic\n");
-	errno = 0;
-	check(ioctl(fd, PTP_SYS_OFFSET_PRECISE, &p) && errno == EOPNOTSUPP,
-	      "ctl methods=basic: PRECISE -> EOPNOTSUPP");
-	errno = 0;
-	check(ext(fd, 1, &x) && errno == EOPNOTSUPP,
-	      "ctl methods=basic: EXTENDED -> EOPNOTSUPP");
-	b.n_samples = 2;
-	check(!ioctl(fd, PTP_SYS_OFFSET, &b) && !ioctl(fd, PTP_CLOCK_GETCAPS, &caps) &&
-	      caps.cross_timestamping == 0, "ctl methods=basic: basic ok, no crossts cap");
+  /* runtime control file */
+  ctl_file("ptp0.conf", "methods=basic\n");
+  errno = 0;
+  check(ioctl(fd, PTP_SYS_OFFSET_PRECISE, &p) && errno == EOPNOTSUPP,
+        "ctl methods=basic: PRECISE -> EOPNOTSUPP");
+  errno = 0;
+  check(ext(fd, 1, &x) && errno == EOPNOTSUPP,
+        "ctl methods=basic: EXTENDED -> EOPNOTSUPP");
+  b.n_samples = 2;
+  check(!ioctl(fd, PTP_SYS_OFFSET, &b) && !ioctl(fd, PTP_CLOCK_GETCAPS, &caps) &&
+        caps.cross_timestamping == 0, "ctl methods=basic: basic ok, no crossts cap");
 
-	ctl_file("ptp0.conf", "# file overrides env\noffset_ns=5\n delay_ns=1001\n");
-	check(!ext(fd, 4, &x) && ext_exact(&x, 5, 1001, &nslow),
-	      "ctl offset_ns=5 delay_ns=1001 (methods back to default)");
+  ctl_file("ptp0.conf", "# file overrides env\noffset_ns=5\n delay_ns=1001\n");
+  check(!ext(fd, 4, &x) && ext_exact(&x, 5, 1001, &nslow),
+        "ctl offset_ns=5 delay_ns=1001 (methods back to default)");
 
-	ctl_file("ptp0.conf", "noise_ns=100");
-	ok = !ext(fd, 25, &x);
-	mn = INT64_MAX;
-	mx = INT64_MIN;
-	for (i = 0; ok && i < 25; i++) {
-		d = ns(&x.ts[i][1]) - (ns(&x.ts[i][0]) + 200) - OFFSET;
-		mn = d < mn ? d : mn;
-		mx = d > mx ? d : mx;
-	}
-	check(ok && mn >= -100 && mx <= 100 && mn < mx,
-	      "ctl noise_ns=100: jitter within [%lld, %lld]", (long long)mn, (long long)mx);
+  ctl_file("ptp0.conf", "noise_ns=100");
+  ok = !ext(fd, 25, &x);
+  mn = INT64_MAX;
+  mx = INT64_MIN;
+  for (i = 0; ok && i < 25; i++) {
+    d = ns(&x.ts[i][1]) - (ns(&x.ts[i][0]) + 200) - OFFSET;
+    mn = d < mn ? d : mn;
+    mx = d > mx ? d : mx;
+  }
+  check(ok && mn >= -100 && mx <= 100 && mn < mx,
+        "ctl noise_ns=100: jitter within [%lld, %lld]", (long long)mn, (long long)mx);
 
-	ctl_file("ptp0.conf", "slow_every=5");
-	check(!ext(fd, 10, &x) && ext_exact(&x, OFFSET, 400, &nslow) && nslow == 2,
-	      "ctl slow_every=5: 2 of 10 samples 21x wide, midpoint still exact");
+  ctl_file("ptp0.conf", "slow_every=5");
+  check(!ext(fd, 10, &x) && ext_exact(&x, OFFSET, 400, &nslow) && nslow == 2,
+        "ctl slow_every=5: 2 of 10 samples 21x wide, midpoint still exact");
 
-	ctl_file("ptp0.conf", "drift_ppb=1000000");
-	ext(fd, 1, &x);
-	usleep(20000);
-	ext(fd, 1, &x2);
-	d = (ns(&x2.ts[0][1]) - ns(&x2.ts[0][0])) - (ns(&x.ts[0][1]) - ns(&x.ts[0][0]));
-	mn = (ns(&x2.ts[0][0]) - ns(&x.ts[0][0])) / 1000;   /* 1000 ppm */
-	check(d >= mn - 2 && d <= mn + 2, "ctl drift_ppb=1e6: offset grew %lld ns (expect %lld)",
-	      (long long)d, (long long)mn);
+  ctl_file("ptp0.conf", "drift_ppb=1000000");
+  ext(fd, 1, &x);
+  usleep(20000);
+  ext(fd, 1, &x2);
+  d = (ns(&x2.ts[0][1]) - ns(&x2.ts[0][0])) - (ns(&x.ts[0][1]) - ns(&x.ts[0][0]));
+  mn = (ns(&x2.ts[0][0]) - ns(&x.ts[0][0])) / 1000;   /* 1000 ppm */
+  check(d >= mn - 2 && d <= mn + 2, "ctl drift_ppb=1e6: offset grew %lld ns (expect %lld)",
+        (long long)d, (long long)mn);
 
-	ctl_file("ptp0.conf", NULL);
-	check(!ext(fd, 3, &x) && ext_exact(&x, OFFSET, 400, &nslow) && !nslow,
-	      "ctl file removed: env values again");
+  ctl_file("ptp0.conf", NULL);
+  check(!ext(fd, 3, &x) && ext_exact(&x, OFFSET, 400, &nslow) && !nslow,
+        "ctl file removed: env values again");
 
-	/* vanishing device */
-	ctl_file("ptp0.gone", "");
-	errno = 0;
-	check(ext(fd, 1, &x) && errno == ENODEV, ".gone: ioctl -> ENODEV");
-	errno = 0;
-	check(clock_gettime(FD_TO_CLOCKID(fd), &ts) && errno == ENODEV,
-	      ".gone: clock_gettime -> ENODEV");
-	errno = 0;
-	fd2 = open("/dev/ptp0", O_RDONLY);
-	check(fd2 == -1 && errno == ENOENT, ".gone: open -> ENOENT");
-	check(!ext(fd1, 1, &x), ".gone: other device unaffected");
-	ctl_file("ptp0.gone", NULL);
-	errno = 0;
-	check(ext(fd, 1, &x) && errno == ENODEV, "back: old fd still ENODEV");
-	errno = 0;
-	check(clock_gettime(FD_TO_CLOCKID(fd), &ts) && errno == ENODEV,
-	      "back: old fd clock_gettime still ENODEV");
-	fd2 = open("/dev/ptp0", O_RDONLY | O_CLOEXEC);
-	check(fd2 >= 0 && !ext(fd2, 2, &x) && ext_exact(&x, OFFSET, 400, &nslow),
-	      "back: fresh open works");
-	check(close(fd) == 0 && close(fd2) == 0 && close(fd1) == 0, "close");
+  /* vanishing device */
+  ctl_file("ptp0.gone", "");
+  errno = 0;
+  check(ext(fd, 1, &x) && errno == ENODEV, ".gone: ioctl -> ENODEV");
+  errno = 0;
+  check(clock_gettime(FD_TO_CLOCKID(fd), &ts) && errno == ENODEV,
+        ".gone: clock_gettime -> ENODEV");
+  errno = 0;
+  fd2 = open("/dev/ptp0", O_RDONLY);
+  check(fd2 == -1 && errno == ENOENT, ".gone: open -> ENOENT");
+  check(!ext(fd1, 1, &x), ".gone: other device unaffected");
+  ctl_file("ptp0.gone", NULL);
+  errno = 0;
+  check(ext(fd, 1, &x) && errno == ENODEV, "back: old fd still ENODEV");
+  errno = 0;
+  check(clock_gettime(FD_TO_CLOCKID(fd), &ts) && errno == ENODEV,
+        "back: old fd clock_gettime still ENODEV");
+  fd2 = open("/dev/ptp0", O_RDONLY | O_CLOEXEC);
+  check(fd2 >= 0 && !ext(fd2, 2, &x) && ext_exact(&x, OFFSET, 400, &nslow),
+        "back: fresh open works");
+  check(close(fd) == 0 && close(fd2) == 0 && close(fd1) == 0, "close");
 
-	/* ethtool */
-	sock = socket(AF_INET, SOCK_DGRAM, 0);
-	if (sock < 0)
-		sock = socket(AF_UNIX, SOCK_DGRAM, 0);
-	r = ethtool_index(sock, "fake0");
-	check(r == 0, "ETHTOOL_GET_TS_INFO fake0 -> phc_index %d", r);
-	r = ethtool_index(sock, "fake1");
-	check(r == 1, "ETHTOOL_GET_TS_INFO fake1 -> phc_index %d", r);
-	close(sock);
+  /* ethtool */
+  sock = socket(AF_INET, SOCK_DGRAM, 0);
+  if (sock < 0)
+    sock = socket(AF_UNIX, SOCK_DGRAM, 0);
+  r = ethtool_index(sock, "fake0");
+  check(r == 0, "ETHTOOL_GET_TS_INFO fake0 -> phc_index %d", r);
+  r = ethtool_index(sock, "fake1");
+  check(r == 1, "ETHTOOL_GET_TS_INFO fake1 -> phc_index %d", r);
+  close(sock);
 
-	/* pass-through */
-	nfd = open("/dev/null", O_RDWR);
-	check(nfd >= 0 && write(nfd, "x", 1) == 1 && read(nfd, buf, 1) == 0,
-	      "/dev/null passes through");
-	errno = 0;
-	check(ioctl(nfd, PTP_CLOCK_GETCAPS, &caps) && errno == ENOTTY,
-	      "PTP ioctl on /dev/null -> real ENOTTY");
-	errno = 0;
-	check(clock_gettime(FD_TO_CLOCKID(nfd), &ts) && errno == EINVAL,
-	      "clock_gettime on /dev/null clockid -> real EINVAL");
-	close(nfd);
-	r = clock_gettime(CLOCK_REALTIME, &ts);
-	d = (int64_t)ts.tv_sec - (int64_t)time(NULL);
-	check(!r && d >= -1 && d <= 1, "CLOCK_REALTIME passes through");
-	errno = 0;
-	check(open("/dev/ptp7", O_RDONLY) == -1 && errno == ENOENT,
-	      "unconfigured /dev/ptp7 passes through (ENOENT)");
+  /* pass-through */
+  nfd = open("/dev/null", O_RDWR);
+  check(nfd >= 0 && write(nfd, "x", 1) == 1 && read(nfd, buf, 1) == 0,
+        "/dev/null passes through");
+  errno = 0;
+  check(ioctl(nfd, PTP_CLOCK_GETCAPS, &caps) && errno == ENOTTY,
+        "PTP ioctl on /dev/null -> real ENOTTY");
+  errno = 0;
+  check(clock_gettime(FD_TO_CLOCKID(nfd), &ts) && errno == EINVAL,
+        "clock_gettime on /dev/null clockid -> real EINVAL");
+  close(nfd);
+  r = clock_gettime(CLOCK_REALTIME, &ts);
+  d = (int64_t)ts.tv_sec - (int64_t)time(NULL);
+  check(!r && d >= -1 && d <= 1, "CLOCK_REALTIME passes through");
+  errno = 0;
+  check(open("/dev/ptp7", O_RDONLY) == -1 && errno == ENOENT,
+        "unconfigured /dev/ptp7 passes through (ENOENT)");
 }
 
 /* Parent: set up the environment, run ourselves preloaded, clean up. */
 static int spawn(char **argv)
 {
-	char dir[PATH_MAX], lib[PATH_MAX], pre[2 * PATH_MAX], path[PATH_MAX + 32];
-	const char *tmp = getenv("TMPDIR"), *old = getenv("LD_PRELOAD");
-	static const char *const files[] = { "ptp0.conf", "ptp0.gone", ".tmp" };
-	unsigned i;
-	int status;
-	pid_t pid;
+  char dir[PATH_MAX], lib[PATH_MAX], pre[2 * PATH_MAX], path[PATH_MAX + 32];
+  const char *tmp = getenv("TMPDIR"), *old = getenv("LD_PRELOAD"), *asan = getenv("ASAN_OPTIONS");
+  static const char *const files[] = { "ptp0.conf", "ptp0.gone", ".tmp" };
+  unsigned i;
+  int status;
+  pid_t pid;
 
-	if (!argv[1] || !realpath(argv[1], lib)) {
-		fprintf(stderr, "usage: %s /path/to/libfakedev.so\n", argv[0]);
-		return 2;
-	}
-	snprintf(dir, sizeof(dir), "%s/fakedev_selftest.XXXXXX", tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		return 2;
-	}
-	snprintf(pre, sizeof(pre), "%s%s%s", old ? old : "", old && *old ? ":" : "", lib);
-	setenv("LD_PRELOAD", pre, 1);
-	setenv("FAKEDEV_PTP", "/dev/ptp0,/dev/ptp1", 1);
-	setenv("FAKEDEV_PTP0", "offset_ns=37000123456,delay_ns=400", 1);
-	unsetenv("FAKEDEV_PTP1");
-	setenv("FAKEDEV_CTL", dir, 1);
-	setenv("FAKEDEV_IFACES", "fake0=0,fake1=1", 1);
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		execv("/proc/self/exe", argv);
-		perror("execv");
-		_exit(2);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
-		status = 2 << 8;
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	rmdir(dir);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 2;
+  if (!argv[1] || !realpath(argv[1], lib)) {
+    fprintf(stderr, "usage: %s /path/to/libfakedev.so\n", argv[0]);
+    return 2;
+  }
+  snprintf(dir, sizeof(dir), "%s/fakedev_selftest.XXXXXX", tmp ? tmp : "/tmp");
+  if (!mkdtemp(dir)) {
+    perror("mkdtemp");
+    return 2;
+  }
+  snprintf(pre, sizeof(pre), "%s%s%s", old ? old : "", old && *old ? ":" : "", lib);
+  setenv("LD_PRELOAD", pre, 1);
+  setenv("FAKEDEV_PTP", "/dev/ptp0,/dev/ptp1", 1);
+  setenv("FAKEDEV_PTP0", "offset_ns=37000123456,delay_ns=400", 1);
+  unsetenv("FAKEDEV_PTP1");
+  setenv("FAKEDEV_CTL", dir, 1);
+  setenv("FAKEDEV_IFACES", "fake0=0,fake1=1", 1);
+  /* an ASan build of this test would object to a preload ahead of its runtime */
+  snprintf(path, sizeof(path), "%s%sverify_asan_link_order=0", asan ? asan : "",
+           asan && *asan ? ":" : "");
+  setenv("ASAN_OPTIONS", path, 1);
+  fflush(NULL);
+  pid = fork();
+  if (pid == 0) {
+    execv("/proc/self/exe", argv);
+    perror("execv");
+    _exit(2);
+  }
+  if (pid < 0 || waitpid(pid, &status, 0) < 0)
+    status = 2 << 8;
+  for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+    unlink(path);
+  }
+  rmdir(dir);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 2;
 }
 
 int main(int argc, char **argv)
 {
-	(void)argc;
-	ctl = getenv("FAKEDEV_CTL");
-	if (!getenv("FAKEDEV_PTP") || !ctl)
-		return spawn(argv);
-	run_checks();
-	printf("%s: %d checks, %d failed\n", failures ? "FAIL" : "PASS", checks, failures);
-	return failures ? 1 : 0;
+  (void)argc;
+  ctl = getenv("FAKEDEV_CTL");
+  if (!getenv("FAKEDEV_PTP") || !ctl)
+    return spawn(argv);
+  run_checks();
+  printf("%s: %d checks, %d failed\n", failures ? "FAIL" : "PASS", checks, failures);
+  return failures ? 1 : 0;
 }

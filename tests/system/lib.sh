@@ -45,8 +45,9 @@ wait_for() {
   return 0
 }
 
-# Every time daemon runs without CAP_SYS_TIME.
-notime() { setpriv --bounding-set -sys_time -- "$@"; }
+# Every time daemon runs without CAP_SYS_TIME: "$NOTIME chronyd ...". (Not a shell function:
+# a function run with & would be a subshell, and $! would not be the daemon's PID.)
+NOTIME="setpriv --bounding-set -sys_time --"
 
 # start_chronyd EXTRA_CONF_LINES: a private chronyd (-x) with its command socket in $T/chrony.
 start_chronyd() {
@@ -63,7 +64,7 @@ log refclocks tracking
 $1
 CONF
   rm -f "$T/chrony/chronyd.pid"
-  notime chronyd -x -d -u root -f "$T/chrony/chrony.conf" >> "$T/chronyd.log" 2>&1 &
+  $NOTIME chronyd -x -d -u root -f "$T/chrony/chrony.conf" >> "$T/chronyd.log" 2>&1 &
   CHRONYD_PID=$!
   PIDS+=("$CHRONYD_PID")
   wait_for 5 test -S "$T/chrony/chronyd.sock" || fail "chronyd did not start"
