@@ -26,8 +26,9 @@ static const char *const combine_names[] = {"quantile", "min-delay", NULL};
 enum timescale { TIMESCALE_TAI, TIMESCALE_UTC };
 static const char *const timescale_names[] = {"tai", "utc", NULL};
 
-#define RETRY_MIN_NS (1 * NS_PER_SEC)
-#define RETRY_MAX_NS (30 * NS_PER_SEC)
+/* A NIC reset takes seconds; reopening a missing device is cheap. */
+#define RETRY_MIN_NS (NS_PER_SEC / 2)
+#define RETRY_MAX_NS (8 * NS_PER_SEC)
 
 struct phc {
   struct source *src;
@@ -46,6 +47,7 @@ struct phc {
   struct sched_timer *timer;
   struct backoff backoff;
   bool outage_logged;
+  bool method_logged;
   struct log_ratelimit rl_read;
 };
 
@@ -160,6 +162,7 @@ static void try_open(struct phc *p)
   p->outage_logged = false;
   backoff_reset(&p->backoff);
   p->method = p->forced;
+  p->method_logged = false;
   p->next_poll = monotonic_ns();
   poll_phc(p);
 }
@@ -238,24 +241,28 @@ static bool unsupported(int err)
    the first that works. */
 static int read_phc(struct phc *p, struct phc_reading *r)
 {
-  int n;
+  int n = -EOPNOTSUPP;
 
-  if (p->method != METHOD_AUTO)
-    return read_method(p, p->method, r);
-  for (enum phc_method m = METHOD_PRECISE; m <= METHOD_BASIC; m++) {
-    n = read_method(p, m, r);
-    if (n > 0) {
-      p->method = m;
-      log_info("source %s: %s reads with PTP_SYS_OFFSET%s, %d reading%s per poll",
-               source_name(p->src), p->path,
-               m == METHOD_PRECISE ? "_PRECISE" : m == METHOD_EXTENDED ? "_EXTENDED" : "", n,
-               n == 1 ? "" : "s");
-      return n;
+  if (p->method != METHOD_AUTO) {
+    n = read_method(p, p->method, r);
+  } else {
+    for (enum phc_method m = METHOD_PRECISE; m <= METHOD_BASIC; m++) {
+      n = read_method(p, m, r);
+      if (n > 0)
+        p->method = m;
+      if (!unsupported(n))
+        break;
     }
-    if (!unsupported(n))
-      return n;
   }
-  return -EOPNOTSUPP;
+  if (n > 0 && !p->method_logged) {
+    p->method_logged = true;
+    log_info("source %s: %s reads with PTP_SYS_OFFSET%s, %d reading%s per poll",
+             source_name(p->src), p->path,
+             p->method == METHOD_PRECISE ? "_PRECISE"
+             : p->method == METHOD_EXTENDED ? "_EXTENDED" : "",
+             n, n == 1 ? "" : "s");
+  }
+  return n;
 }
 
 static void poll_phc(struct phc *p)

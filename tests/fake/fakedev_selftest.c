@@ -2,9 +2,9 @@
  * fakedev_selftest.c - checks libfakedev.so through the real libc calls.
  *
  * Usage: fakedev_selftest /path/to/libfakedev.so
- * Without FAKEDEV_PTP in the environment it makes a private control dir,
- * sets LD_PRELOAD and the FAKEDEV_* variables, re-runs itself in a child,
- * cleans up and exits with the child's status.  One line per check.
+ * It makes a private control dir, sets LD_PRELOAD and the FAKEDEV_* variables,
+ * re-runs itself in a child (marked by FAKEDEV_SELFTEST_CHILD), cleans up and
+ * exits with the child's status: 0 when every check passed.  One line per check.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -208,9 +208,12 @@ static void run_checks(void)
         "unknown ioctl on emulated fd -> ENOTTY");
 
   /* dynamic POSIX clock of the fd */
-  clock_gettime(CLOCK_REALTIME, &rt);
-  r = clock_gettime(FD_TO_CLOCKID(fd), &ts);
-  d = ts_ns(&ts) - ts_ns(&rt) - OFFSET;
+  for (i = 0, d = INT64_MAX; i < 3; i++) { /* best of 3: a preemption is not a failure */
+    clock_gettime(CLOCK_REALTIME, &rt);
+    r = clock_gettime(FD_TO_CLOCKID(fd), &ts);
+    if (!r && ts_ns(&ts) - ts_ns(&rt) - OFFSET < d)
+      d = ts_ns(&ts) - ts_ns(&rt) - OFFSET;
+  }
   check(!r && d >= 0 && d < 1000000,
         "clock_gettime(FD_TO_CLOCKID) = realtime + offset (+%lld ns)", (long long)d);
   r = clock_getres(FD_TO_CLOCKID(fd), &ts);
@@ -351,6 +354,7 @@ static int spawn(char **argv)
   unsetenv("FAKEDEV_PTP1");
   setenv("FAKEDEV_CTL", dir, 1);
   setenv("FAKEDEV_IFACES", "fake0=0,fake1=1", 1);
+  setenv("FAKEDEV_SELFTEST_CHILD", "1", 1);
   /* an ASan build of this test would object to a preload ahead of its runtime */
   snprintf(path, sizeof(path), "%s%sverify_asan_link_order=0", asan ? asan : "",
            asan && *asan ? ":" : "");
@@ -376,7 +380,7 @@ int main(int argc, char **argv)
 {
   (void)argc;
   ctl = getenv("FAKEDEV_CTL");
-  if (!getenv("FAKEDEV_PTP") || !ctl)
+  if (!getenv("FAKEDEV_SELFTEST_CHILD") || !getenv("FAKEDEV_PTP") || !ctl)
     return spawn(argv);
   run_checks();
   printf("%s: %d checks, %d failed\n", failures ? "FAIL" : "PASS", checks, failures);
