@@ -26,15 +26,15 @@ struct shm_time {
   int dummy[8];
 };
 
-#if defined(__LP64__)
-_Static_assert(sizeof(struct shm_time) == 96, "shmTime is 96 bytes on LP64");
-_Static_assert(offsetof(struct shm_time, receiveTimeStampSec) == 24, "receive at 24");
-_Static_assert(offsetof(struct shm_time, valid) == 48, "valid at 48");
-_Static_assert(offsetof(struct shm_time, clockTimeStampNSec) == 52, "clock nsec at 52");
-#elif !defined(__TIMESIZE) || __TIMESIZE == 32
-_Static_assert(sizeof(struct shm_time) == 80, "shmTime is 80 bytes with 32-bit time_t");
-_Static_assert(offsetof(struct shm_time, valid) == 36, "valid at 36");
-#endif
+/* 96 bytes on LP64 and on 32-bit ABIs with 64-bit, 8-byte-aligned time_t (armhf); 80 with
+   32-bit time_t; 88 on i386 with 64-bit time_t (4-byte alignment). Readers and writers must
+   agree, so the size is asserted for every ABI. */
+#define SHM_TIME_SIZE (sizeof(time_t) == 4 ? 80 : _Alignof(time_t) == 8 ? 96 : 88)
+_Static_assert(sizeof(struct shm_time) == SHM_TIME_SIZE, "struct shmTime size for this ABI");
+_Static_assert(offsetof(struct shm_time, clockTimeStampSec) == 8, "clock seconds at 8");
+_Static_assert(offsetof(struct shm_time, valid) ==
+                   (sizeof(time_t) == 4 ? 36 : _Alignof(time_t) == 8 ? 48 : 44),
+               "valid after the stamps");
 
 static inline int shm_time_key(int unit)
 {

@@ -17,21 +17,14 @@ struct sock_sample {
   int magic;
 };
 
-#if defined(__LP64__) || (defined(__TIMESIZE) && __TIMESIZE == 64) || (defined(_TIME_BITS) && _TIME_BITS == 64)
-/* 64-bit time_t: x86_64, aarch64, and 32-bit builds with 64-bit time. */
-_Static_assert(sizeof(struct sock_sample) == 40, "sock_sample is 40 bytes with 64-bit time_t");
-_Static_assert(offsetof(struct sock_sample, offset) == 16, "offset at 16");
-_Static_assert(offsetof(struct sock_sample, pulse) == 24, "pulse at 24");
-_Static_assert(offsetof(struct sock_sample, leap) == 28, "leap at 28");
-_Static_assert(offsetof(struct sock_sample, magic) == 36, "magic at 36");
-#else
-/* 32-bit time_t (bookworm armhf, i386): chrony 4.3 accepts exactly this size. */
-_Static_assert(sizeof(struct sock_sample) == 32, "sock_sample is 32 bytes with 32-bit time_t");
-_Static_assert(offsetof(struct sock_sample, offset) == 8, "offset at 8");
-_Static_assert(offsetof(struct sock_sample, pulse) == 16, "pulse at 16");
-_Static_assert(offsetof(struct sock_sample, leap) == 20, "leap at 20");
-_Static_assert(offsetof(struct sock_sample, magic) == 28, "magic at 28");
-#endif
+/* 40 bytes with 64-bit time_t (x86_64, aarch64, 32-bit builds with _TIME_BITS=64); 32 with
+   32-bit time_t (bookworm armhf and i386), the only size chrony 4.3 accepts there. */
+#define SOCK_TV (sizeof(time_t) == 8 ? 16 : 8)
+_Static_assert(sizeof(struct sock_sample) == SOCK_TV + 24, "sock_sample size for this ABI");
+_Static_assert(offsetof(struct sock_sample, offset) == SOCK_TV, "offset follows tv");
+_Static_assert(offsetof(struct sock_sample, pulse) == SOCK_TV + 8, "pulse");
+_Static_assert(offsetof(struct sock_sample, leap) == SOCK_TV + 12, "leap");
+_Static_assert(offsetof(struct sock_sample, magic) == SOCK_TV + 20, "magic last");
 
 /* Fills a full-time sample: tv is the system time truncated (never rounded) to microseconds,
    and offset is the measured true-minus-system offset, which holds at that truncated tv too,
