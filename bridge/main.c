@@ -57,13 +57,13 @@ static void apply_bridge_section(const struct conf *c)
   log_set_level(b ? log_level_from_name(level_names[conf_enum(b, "log_level")]) : LOG_INFO);
 }
 
-static void start_modules(void)
+/* Applies a configuration: unchanged sources and outputs keep running. */
+static void apply(const struct conf *c)
 {
-  apply_bridge_section(config);
-  output_init(config);
-  source_init(config);
-  output_start_all();
-  source_start_all();
+  apply_bridge_section(c);
+  source_drop_changed(c);
+  output_reconfigure(c);
+  source_add_new(c);
 }
 
 static void stop_modules(void)
@@ -84,10 +84,9 @@ static void reload(void)
     log_err("reload rejected: %s; keeping the running configuration", err);
   } else {
     log_notice("reloading %s", config_path);
-    stop_modules();
+    apply(c);
     conf_free(config);
     config = c;
-    start_modules();
   }
   sd_notify(0, "READY=1");
 }
@@ -160,7 +159,7 @@ int main(int argc, char **argv)
   sd_event_add_signal(sched_event(), NULL, SIGHUP, on_signal, NULL);
 
   log_notice("refclock-bridge %s starting with %s", RB_VERSION, config_path);
-  start_modules();
+  apply(config);
   sd_notify(0, "READY=1");
   r = sched_run();
   sd_notify(0, "STOPPING=1");

@@ -22,6 +22,7 @@ const struct conf_driver *const output_conf_drivers[] = {
 
 struct output {
   char *name;
+  char *digest; /* the section's effective values: unchanged on reload means kept */
   const struct output_ops *ops;
   void *priv;
   struct output_stats stats;
@@ -38,35 +39,53 @@ static const struct output_ops *find_ops(const char *type)
   return NULL;
 }
 
-void output_init(const struct conf *c)
+static void destroy(struct output *out)
 {
+  out->ops->destroy(out->priv);
+  free(out->digest);
+  free(out->name);
+  free(out);
+}
+
+bool output_unchanged(const struct conf *c, const char *name)
+{
+  const struct conf_section *s = conf_find(c, "output", name);
+  struct output *out = output_find(name);
+  return s && out && strcmp(conf_digest(s), out->digest) == 0;
+}
+
+void output_reconfigure(const struct conf *c)
+{
+  size_t kept = 0;
+
+  /* Outputs whose section is gone or changed are closed; the rest keep their connections. */
+  for (size_t i = 0; i < n_outputs; i++) {
+    if (output_unchanged(c, outputs[i]->name))
+      outputs[kept++] = outputs[i];
+    else
+      destroy(outputs[i]);
+  }
+  n_outputs = kept;
   for (size_t i = 0; i < conf_count(c); i++) {
     const struct conf_section *s = conf_at(c, i);
     struct output *out;
-    if (strcmp(conf_kind_name(s), "output") != 0)
+    if (strcmp(conf_kind_name(s), "output") != 0 || output_find(conf_name(s)))
       continue;
     out = xnew(struct output);
     out->name = xstrdup(conf_name(s));
+    out->digest = xstrdup(conf_digest(s));
     out->ops = find_ops(conf_type(s));
     out->priv = out->ops->create(out, s);
     outputs = xreallocarray(outputs, n_outputs + 1, sizeof(*outputs));
     outputs[n_outputs++] = out;
+    out->ops->start(out->priv);
   }
-}
-
-void output_start_all(void)
-{
-  for (size_t i = 0; i < n_outputs; i++)
-    outputs[i]->ops->start(outputs[i]->priv);
 }
 
 void output_fini(void)
 {
-  for (size_t i = n_outputs; i-- > 0;) {
-    outputs[i]->ops->destroy(outputs[i]->priv);
-    free(outputs[i]->name);
-    free(outputs[i]);
-  }
+  for (size_t i = n_outputs; i-- > 0;)
+    destroy(outputs[i]);
   free(outputs);
   outputs = NULL;
   n_outputs = 0;

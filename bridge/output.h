@@ -2,6 +2,7 @@
 #ifndef RB_OUTPUT_H
 #define RB_OUTPUT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "conf.h"
@@ -25,9 +26,12 @@ struct output_ops {
 /* Driver tables for the configuration, NULL-terminated. */
 extern const struct conf_driver *const output_conf_drivers[];
 
-/* Creates every [output NAME] of the configuration. */
-void output_init(const struct conf *c);
-void output_start_all(void);
+/* Brings the outputs in line with a configuration: closes those whose section is gone or
+   changed, keeps the unchanged ones running, creates and starts the new ones. Call after
+   source_drop_changed() and before source_add_new(). */
+void output_reconfigure(const struct conf *c);
+/* True if output NAME exists and its section in c is unchanged, so it will be kept. */
+bool output_unchanged(const struct conf *c, const char *name);
 void output_fini(void);
 
 struct output *output_find(const char *name);

@@ -27,6 +27,7 @@ const struct conf_key source_common_keys[] = {
 
 struct source {
   char *name;
+  char *digest;
   const struct source_ops *ops;
   void *priv;
   struct output **outs;
@@ -48,17 +49,61 @@ static const struct source_ops *find_ops(const char *type)
   return NULL;
 }
 
-void source_init(const struct conf *c)
+static void destroy(struct source *src)
+{
+  /* Stopping is a loss of validity too: SHM readers see leap 3 at once. */
+  source_lost(src);
+  src->ops->destroy(src->priv);
+  free(src->outs);
+  free(src->digest);
+  free(src->name);
+  free(src);
+}
+
+/* Kept only if its section and every output it feeds are unchanged. */
+static bool unchanged(const struct conf *c, const struct source *src)
+{
+  const struct conf_section *s = conf_find(c, "source", src->name);
+  if (!s || strcmp(conf_digest(s), src->digest) != 0)
+    return false;
+  for (size_t i = 0; i < src->n_outs; i++)
+    if (!output_unchanged(c, output_name(src->outs[i])))
+      return false;
+  return true;
+}
+
+void source_drop_changed(const struct conf *c)
+{
+  size_t kept = 0;
+  for (size_t i = 0; i < n_sources; i++) {
+    if (unchanged(c, sources[i]))
+      sources[kept++] = sources[i];
+    else
+      destroy(sources[i]);
+  }
+  n_sources = kept;
+}
+
+static struct source *find(const char *name)
+{
+  for (size_t i = 0; i < n_sources; i++)
+    if (strcmp(sources[i]->name, name) == 0)
+      return sources[i];
+  return NULL;
+}
+
+void source_add_new(const struct conf *c)
 {
   for (size_t i = 0; i < conf_count(c); i++) {
     const struct conf_section *s = conf_at(c, i);
     const char *const *names;
     struct source *src;
 
-    if (strcmp(conf_kind_name(s), "source") != 0)
+    if (strcmp(conf_kind_name(s), "source") != 0 || find(conf_name(s)))
       continue;
     src = xnew(struct source);
     src->name = xstrdup(conf_name(s));
+    src->digest = xstrdup(conf_digest(s));
     src->ops = find_ops(conf_type(s));
     src->n_outs = conf_refs(s, "outputs", &names);
     src->outs = xnew_array(struct output *, src->n_outs);
@@ -67,25 +112,14 @@ void source_init(const struct conf *c)
     src->priv = src->ops->create(src, s);
     sources = xreallocarray(sources, n_sources + 1, sizeof(*sources));
     sources[n_sources++] = src;
+    src->ops->start(src->priv);
   }
-}
-
-void source_start_all(void)
-{
-  for (size_t i = 0; i < n_sources; i++)
-    sources[i]->ops->start(sources[i]->priv);
 }
 
 void source_fini(void)
 {
-  for (size_t i = n_sources; i-- > 0;) {
-    /* Stopping is a loss of validity too: SHM readers see leap 3 at once. */
-    source_lost(sources[i]);
-    sources[i]->ops->destroy(sources[i]->priv);
-    free(sources[i]->outs);
-    free(sources[i]->name);
-    free(sources[i]);
-  }
+  for (size_t i = n_sources; i-- > 0;)
+    destroy(sources[i]);
   free(sources);
   sources = NULL;
   n_sources = 0;

@@ -22,9 +22,10 @@ extern const struct conf_driver *const source_conf_drivers[];
 /* Keys every [source NAME] has besides its driver's. */
 extern const struct conf_key source_common_keys[];
 
-/* Creates every [source NAME]; call after output_init(). */
-void source_init(const struct conf *c);
-void source_start_all(void);
+/* Reconfiguration, in this order: source_drop_changed(c), output_reconfigure(c),
+   source_add_new(c). Sources whose section and outputs are unchanged keep running. */
+void source_drop_changed(const struct conf *c);
+void source_add_new(const struct conf *c);
 void source_fini(void);
 
 const char *source_name(const struct source *src);
