@@ -170,6 +170,9 @@ static char **split_list(const char *t, size_t *n)
   char *copy = xstrdup(t), *save = NULL, **items = NULL;
   *n = 0;
   for (char *tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+    /* Names refer to sections, which iniparser folds to lower case. */
+    for (char *p = tok; *p; p++)
+      *p = (char)tolower((unsigned char)*p);
     items = xreallocarray(items, *n + 1, sizeof(*items));
     items[(*n)++] = xstrdup(tok);
   }

@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="make gcc pkg-config libc6-dev libsystemd-dev libjansson-dev libgps-dev libiniparser-dev
-pps-tools clang libclang-rt-14-dev valgrind chrony gpsd gpsd-clients python3-gps linuxptp
+pps-tools groff-base clang libclang-rt-14-dev valgrind chrony gpsd gpsd-clients python3-gps linuxptp
 python3-ntp iproute2 util-linux procps gcc-multilib strace"
 
 missing=""

@@ -59,7 +59,7 @@ int main(void)
   close(fd);
 
   c = load_text("[bridge]\nlog_level = error\n"
-                "[source phc0]\ntype = phc\ndevice = /dev/ptp0\noutputs = o, shm2\n"
+                "[Source PHC0]\ntype = phc\ndevice = /dev/ptp0\noutputs = O, Shm2\n"
                 "interval = 0.0625\n" GOOD_OUT "[output shm2]\ntype = shm\nunit = 2\nmode = 0640\n",
                 err, sizeof(err));
   CHECK(c != NULL);

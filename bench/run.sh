@@ -1,0 +1,508 @@
+#!/usr/bin/env bash
+# refclock-bridge benchmarks (`make bench`). Prints figures, never pass/fail: every benchmark
+# runs the bridge and the peer it competes with against the same fake PHCs
+# (build/tests/libfakedev.so), in the same run, and prints ratios. See bench/README.md.
+#
+#   1. user-space instructions per PHC sample (valgrind callgrind, marginal cost)
+#   2. CPU% and memory with 16 PHCs at 16 Hz, plus gpsd's idle RSS as a reference
+#   3. added error: the offset delivered minus the one injected
+#
+# Never touches this machine's clock: every time daemon runs under setpriv without
+# CAP_SYS_TIME, chronyd always with -x. Only Unix sockets and loopback are used.
+# Tunables (seconds): BENCH_SHORT=6 BENCH_LONG=18 BENCH_LOAD=30 BENCH_WARMUP=2.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+BUILD=${BUILD:-build}
+SHORT=${BENCH_SHORT:-6}
+LONG=${BENCH_LONG:-18}
+LOAD=${BENCH_LOAD:-30}
+WARM=${BENCH_WARMUP:-2}
+N_PHC=16
+INJECT_NS=37000123456 # PHC - CLOCK_REALTIME: TAI, 37 s ahead, plus 123456 ns
+EXPECT_NS=123456      # what must arrive once tai_offset 37 is taken off
+SHM_P1=112            # NTP SHM units of part 1's phc2sys runs (keys 0x4e5450a0, a1)
+SHM_P2=96             # units of part 2's 16 phc2sys (keys 0x4e545090 .. 0x4e54509f)
+GPSD_PORT=29499
+
+RB_BIN=$(readlink -f "$BUILD/refclock-bridge")
+FAKELIB=$(readlink -f "$BUILD/tests/libfakedev.so")
+BENCH=$(pwd)/bench
+OUTDIR=$BUILD/bench
+RESULTS=$OUTDIR/results.txt
+NOTIME="setpriv --bounding-set -sys_time --"
+START_NS=$(date +%s%N)
+
+for f in "$RB_BIN" "$FAKELIB"; do
+  [ -e "$f" ] || { echo "bench: $f missing; run 'make all $BUILD/tests/libfakedev.so'" >&2; exit 1; }
+done
+command -v setpriv >/dev/null || { echo "bench: setpriv missing; refusing to run time daemons" >&2; exit 1; }
+mkdir -p "$OUTDIR"
+
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3 || true)
+
+T=$(mktemp -d /tmp/rbbench.XXXXXX)
+chmod 700 "$T"
+PIDS=()
+SHM_KEYS=()
+
+cleanup() {
+  local p k
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  sleep 0.3
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  for k in "${SHM_KEYS[@]}"; do ipcrm -M "$k" 2>/dev/null; done
+  rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { echo "bench: $*" >&2; }
+shm_key() { printf '0x%08x' $((0x4E545030 + $1)); }
+shm_exists() { ipcs -m | awk -v k="$(shm_key "$1")" '$1 == k {f = 1} END {exit !f}'; }
+
+# alive PID: running and not yet a zombie.
+alive() {
+  local s
+  s=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+  [ -n "$s" ] && [ "$s" != Z ]
+}
+
+# stop_pids PID...: SIGTERM, up to 20 s to exit (callgrind writes its file on exit), then -9.
+stop_pids() {
+  local p i
+  for p in "$@"; do kill "$p" 2>/dev/null; done
+  for p in "$@"; do
+    for ((i = 0; i < 200; i++)); do alive "$p" || break; sleep 0.1; done
+    alive "$p" && { say "pid $p ignored SIGTERM; killing"; kill -9 "$p" 2>/dev/null; }
+    wait "$p" 2>/dev/null
+  done
+}
+
+wait_file() { # SECONDS PATH
+  local i
+  for ((i = 0; i < $1 * 10; i++)); do [ -e "$2" ] && return 0; sleep 0.1; done
+  return 1
+}
+
+# The same fake PHCs for everybody: /dev/ptp0..15, 37.000123456 s ahead, no noise, 400 ns
+# read window, and no PTP_SYS_OFFSET_PRECISE so that every peer reads with EXTENDED.
+FAKE_ENV=(LD_PRELOAD="$FAKELIB")
+list=""
+for ((i = 0; i < N_PHC; i++)); do
+  list+="${list:+,}/dev/ptp$i"
+  FAKE_ENV+=("FAKEDEV_PTP$i=offset_ns=$INJECT_NS,methods=extended+basic")
+done
+FAKE_ENV+=(FAKEDEV_PTP="$list")
+
+# Tools: a missing peer gives SKIP rows, not a failure.
+SKIP_PY="" SKIP_VG="" SKIP_P2S="" SKIP_CHR="" SKIP_GPSD=""
+[ -n "$PY" ] || SKIP_PY="python3 missing"
+command -v valgrind >/dev/null || SKIP_VG="valgrind missing"
+command -v phc2sys >/dev/null || SKIP_P2S="phc2sys (linuxptp) missing"
+command -v chronyd >/dev/null && command -v chronyc >/dev/null || SKIP_CHR="chronyd/chronyc missing"
+command -v gpsd >/dev/null || SKIP_GPSD="gpsd missing"
+for u in $SHM_P1 $((SHM_P1 + 1)); do
+  shm_exists "$u" && SKIP_P2S="SHM key $(shm_key "$u") already in use"
+done
+for ((i = 0; i < N_PHC; i++)); do
+  shm_exists $((SHM_P2 + i)) && SKIP_P2S="SHM key $(shm_key $((SHM_P2 + i))) already in use"
+done
+if [ -n "$SKIP_PY" ]; then
+  SKIP_VG=$SKIP_PY SKIP_P2S=$SKIP_PY SKIP_CHR=$SKIP_PY SKIP_GPSD=$SKIP_PY
+fi
+ver() { "$@" 2>&1 | head -n 1; }
+V_CHR=$( [ -z "$SKIP_CHR" ] && chronyd -v 2>&1 | awk '{print $4; exit}')
+V_P2S=$( [ -z "$SKIP_P2S" ] && ver phc2sys -v)
+V_VG=$( [ -z "$SKIP_VG" ] && ver valgrind --version)
+V_GPSD=$( [ -z "$SKIP_GPSD" ] && gpsd -V 2>&1 | awk '{print $2; exit}')
+
+bridge_conf() { # FILE READINGS SOCKDIR N [FIRST_SOCKET]: sources phcI -> SOCKDIR/s(FIRST+I).sock
+  local i
+  : > "$1"
+  for ((i = 0; i < $4; i++)); do
+    cat >> "$1" <<CONF
+[source phc$i]
+type = phc
+device = /dev/ptp$i
+interval = 0.0625
+readings = $2
+method = extended
+timescale = tai
+tai_offset = 37
+outputs = sock$i
+[output sock$i]
+type = sock
+path = $3/s$((i + ${5:-0})).sock
+CONF
+  done
+}
+
+chrony_conf() { # DIR N
+  local i
+  mkdir -p "$1"
+  chmod 700 "$1"
+  cat > "$1/chrony.conf" <<CONF
+pidfile $1/chronyd.pid
+driftfile $1/drift
+bindcmdaddress $1/chronyd.sock
+cmdport 0
+port 0
+CONF
+  for ((i = 0; i < $2; i++)); do
+    printf 'refclock PHC /dev/ptp%d poll 0 dpoll -4 filter 16 offset -37 refid PH%02d\n' "$i" "$i" \
+      >> "$1/chrony.conf"
+  done
+}
+
+phc2sys_args() { # DEVICE UNIT
+  echo "-s $1 -c CLOCK_REALTIME -E ntpshm -M $2 -O -37 -R 16 -N 10 -m -q -l 5"
+}
+
+# awk arithmetic helpers
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+
+# ---------------------------------------------------------------------------------------------
+# Part 1: instructions per sample under callgrind. Every peer runs twice, SHORT and LONG seconds
+# of wall time; (instructions_long - instructions_short) / (samples_long - samples_short) is the
+# marginal cost of one sample, with start-up and shutdown cancelled. All eight valgrind runs go
+# at once: instruction counts do not depend on timing, and samples are counted, not assumed.
+# ---------------------------------------------------------------------------------------------
+declare -A CGPID CG_I CG_F CG_C CG_N
+P1_ROWS=()
+GPSD_HWM="" GPSD_PSS=""
+
+cg_start() { # NAME CMD...
+  local name=$1
+  shift
+  env "${FAKE_ENV[@]}" $NOTIME valgrind --tool=callgrind -q --callgrind-out-file="$T/cg.$name" \
+    --compress-strings=no --compress-pos=no --dump-line=no "$@" > "$T/$name.log" 2>&1 &
+  CGPID[$name]=$!
+  PIDS+=("$!")
+}
+
+gpsd_start() {
+  $NOTIME gpsd -N -n -S "$GPSD_PORT" -F "$T/gpsd.sock" > "$T/gpsd.log" 2>&1 &
+  GPSD_PID=$!
+  PIDS+=("$GPSD_PID")
+}
+
+gpsd_measure() {
+  local r
+  if alive "$GPSD_PID"; then
+    r=$("$PY" "$BENCH/benchlib.py" proc "$GPSD_PID")
+    GPSD_HWM=$(echo "$r" | awk '{print $2}')
+    GPSD_PSS=$(echo "$r" | awk '{print $3}')
+  else
+    SKIP_GPSD="gpsd exited: $(tail -n 1 "$T/gpsd.log")"
+  fi
+  stop_pids "$GPSD_PID"
+}
+
+part1() {
+  local names=() short=() long=() n t0 i k
+  if [ -n "$SKIP_VG" ]; then return; fi
+  say "part 1: callgrind, ${SHORT} s and ${LONG} s runs of each peer, all at once"
+  mkdir -p "$T/p1"
+  "$PY" "$BENCH/benchlib.py" sink "$T/p1" 4 "$T/p1/sink.out" "$EXPECT_NS" &
+  SINK1=$!
+  PIDS+=("$SINK1")
+  wait_file 5 "$T/p1/sink.out.ready" || { SKIP_VG="SOCK sink did not start"; return; }
+  # bridge: b10 (readings 10, as phc2sys -N 10), b25 (readings 25, as chronyd's fixed 25)
+  i=0
+  for n in b10s b10l b25s b25l; do
+    bridge_conf "$T/p1/$n.conf" "${n:1:2}" "$T/p1" 1 "$i"
+    i=$((i + 1))
+  done
+  [ -z "$SKIP_GPSD" ] && gpsd_start
+  t0=$(date +%s%N)
+  for n in b10s b10l b25s b25l; do
+    cg_start "$n" "$RB_BIN" -f -c "$T/p1/$n.conf"
+    names+=("$n")
+  done
+  if [ -z "$SKIP_P2S" ]; then
+    SHM_KEYS+=("$(shm_key $SHM_P1)" "$(shm_key $((SHM_P1 + 1)))")
+    # shellcheck disable=SC2046
+    cg_start p10s phc2sys $(phc2sys_args /dev/ptp0 $SHM_P1)
+    # shellcheck disable=SC2046
+    cg_start p10l phc2sys $(phc2sys_args /dev/ptp0 $((SHM_P1 + 1)))
+    names+=(p10s p10l)
+  fi
+  if [ -z "$SKIP_CHR" ]; then
+    for n in c25s c25l; do
+      chrony_conf "$T/p1/$n" 1
+      cg_start "$n" chronyd -x -d -u root -f "$T/p1/$n/chrony.conf"
+      names+=("$n")
+    done
+  fi
+  for n in "${names[@]}"; do
+    case $n in *s) short+=("$n") ;; *l) long+=("$n") ;; esac
+  done
+  if [ -z "$SKIP_GPSD" ]; then
+    sleep 2
+    gpsd_measure
+  fi
+  sleep "$(calc '%.3f' "$SHORT - ($(date +%s%N) - $t0) / 1e9")" 2>/dev/null
+  for n in "${short[@]}"; do k+=" ${CGPID[$n]}"; done
+  # shellcheck disable=SC2086
+  stop_pids $k
+  sleep "$(calc '%.3f' "$LONG - ($(date +%s%N) - $t0) / 1e9")" 2>/dev/null
+  k=""
+  for n in "${long[@]}"; do k+=" ${CGPID[$n]}"; done
+  # shellcheck disable=SC2086
+  stop_pids $k
+  stop_pids "$SINK1"
+  for n in "${names[@]}"; do
+    if [ -s "$T/cg.$n" ] && read -r CG_I[$n] CG_F[$n] CG_C[$n] < <("$PY" "$BENCH/benchlib.py" cgparse "$T/cg.$n"); then
+      :
+    else
+      CG_I[$n]=""
+      say "no callgrind output for $n: $(tail -n 3 "$T/$n.log" | tr '\n' ' ')"
+    fi
+  done
+  # samples: bridge from the sink, phc2sys from its SHM count (2 increments per sample),
+  # chronyd from its PHC reads (one ioctl per sample; it has no output step)
+  i=0
+  for n in b10s b10l b25s b25l; do
+    CG_N[$n]=$(awk -v i=$i '$1 == i {print $2}' "$T/p1/sink.out" 2>/dev/null)
+    i=$((i + 1))
+  done
+  if [ -z "$SKIP_P2S" ]; then
+    CG_N[p10s]=$("$PY" "$BENCH/benchlib.py" shmread $SHM_P1 | awk '{print int($1 / 2)}')
+    CG_N[p10l]=$("$PY" "$BENCH/benchlib.py" shmread $((SHM_P1 + 1)) | awk '{print int($1 / 2)}')
+    P1_P2S_ERR=$("$PY" "$BENCH/benchlib.py" shmread $((SHM_P1 + 1)) | awk -v e=$EXPECT_NS '{d = $2 - e; print d < 0 ? -d : d}')
+  fi
+  if [ -z "$SKIP_CHR" ]; then
+    CG_N[c25s]=${CG_C[c25s]:-}
+    CG_N[c25l]=${CG_C[c25l]:-}
+  fi
+  P1_SINK_ERR=$(awk '$1 == "all" {print $4, $3}' "$T/p1/sink.out" 2>/dev/null)
+}
+
+# p1_cost BASE -> "samples reads instr_per_sample instr_excl_fake" or "" if not measurable
+p1_cost() {
+  local s=${1}s l=${1}l
+  [ -n "${CG_I[$s]:-}" ] && [ -n "${CG_I[$l]:-}" ] && [ -n "${CG_N[$s]:-}" ] && [ -n "${CG_N[$l]:-}" ] || return
+  awk -v is="${CG_I[$s]}" -v il="${CG_I[$l]}" -v fs="${CG_F[$s]}" -v fl="${CG_F[$l]}" \
+    -v cs="${CG_C[$s]}" -v cl="${CG_C[$l]}" -v ns="${CG_N[$s]}" -v nl="${CG_N[$l]}" 'BEGIN {
+      dn = nl - ns
+      if (dn <= 0) exit
+      printf "%d %d %.0f %.0f\n", dn, cl - cs, (il - is) / dn, ((il - fl) - (is - fs)) / dn
+    }'
+}
+
+# ---------------------------------------------------------------------------------------------
+# Part 2: 16 PHCs at 16 Hz for LOAD seconds, one peer after the other (sequential, so that they
+# do not compete for the 2 CPUs). CPU is the schedstat (ns) delta over the window after WARM
+# seconds of start-up; memory is VmHWM (peak RSS) and Pss at the end of the window.
+# ---------------------------------------------------------------------------------------------
+declare -A P2_CPU P2_HWM P2_PSS P2_WALL P2_NOTE
+
+measure() { # KEY PID... : WARM s start-up, then the LOAD s window
+  local key=$1 a b t0 t1
+  shift
+  sleep "$WARM"
+  t0=$(date +%s%N)
+  a=$("$PY" "$BENCH/benchlib.py" proc "$@")
+  sleep "$LOAD"
+  t1=$(date +%s%N)
+  b=$("$PY" "$BENCH/benchlib.py" proc "$@")
+  P2_CPU[$key]=$(( $(echo "$b" | awk '{print $1}') - $(echo "$a" | awk '{print $1}') ))
+  P2_HWM[$key]=$(echo "$b" | awk '{print $2}')
+  P2_PSS[$key]=$(echo "$b" | awk '{print $3}')
+  P2_WALL[$key]=$((t1 - t0))
+}
+
+part2_bridge() {
+  local pid
+  say "part 2: refclock-bridge, $N_PHC PHCs -> $N_PHC SOCK outputs, ${LOAD} s"
+  mkdir -p "$T/p2"
+  "$PY" "$BENCH/benchlib.py" sink "$T/p2" "$N_PHC" "$T/p2/sink.out" "$EXPECT_NS" &
+  SINK2=$!
+  PIDS+=("$SINK2")
+  wait_file 5 "$T/p2/sink.out.ready" || { P2_NOTE[bridge]="SOCK sink did not start"; return; }
+  bridge_conf "$T/p2/bridge.conf" 10 "$T/p2" "$N_PHC"
+  env "${FAKE_ENV[@]}" $NOTIME "$RB_BIN" -f -c "$T/p2/bridge.conf" > "$T/p2/bridge.log" 2>&1 &
+  pid=$!
+  PIDS+=("$pid")
+  measure bridge "$pid"
+  alive "$pid" || P2_NOTE[bridge]="bridge exited early: $(tail -n 1 "$T/p2/bridge.log")"
+  stop_pids "$pid"
+  stop_pids "$SINK2"
+  P2_SINK=$(awk '$1 == "all" {print $2, $3, $4, $5}' "$T/p2/sink.out" 2>/dev/null)
+  P2_SINK_ZERO=$(awk '$1 != "all" && $2 == 0 {n++} END {print n + 0}' "$T/p2/sink.out" 2>/dev/null)
+}
+
+part2_phc2sys() {
+  local pids=() i pid r cnt=0 err=0 bad=0
+  [ -n "$SKIP_P2S" ] && return
+  say "part 2: $N_PHC x phc2sys -E ntpshm, ${LOAD} s"
+  for ((i = 0; i < N_PHC; i++)); do
+    SHM_KEYS+=("$(shm_key $((SHM_P2 + i)))")
+    # shellcheck disable=SC2046
+    env "${FAKE_ENV[@]}" $NOTIME phc2sys $(phc2sys_args /dev/ptp$i $((SHM_P2 + i))) \
+      > "$T/p2s.$i.log" 2>&1 &
+    pid=$!
+    PIDS+=("$pid")
+    pids+=("$pid")
+  done
+  measure phc2sys "${pids[@]}"
+  for i in "${!pids[@]}"; do
+    alive "${pids[$i]}" || P2_NOTE[phc2sys]="phc2sys $i exited early: $(tail -n 1 "$T/p2s.$i.log")"
+    r=$("$PY" "$BENCH/benchlib.py" shmread $((SHM_P2 + i))) || { bad=$((bad + 1)); continue; }
+    cnt=$((cnt + $(echo "$r" | awk '{print int($1 / 2)}')))
+    err=$(echo "$r" | awk -v e=$EXPECT_NS -v m="$err" '{d = $2 - e; d = d < 0 ? -d : d; print (d > m ? d : m)}')
+    [ "$(echo "$r" | awk '{print $3}')" = 1 ] || bad=$((bad + 1))
+  done
+  stop_pids "${pids[@]}"
+  P2_P2S="$cnt $err $bad"
+}
+
+part2_chronyd() {
+  local pid d=$T/p2c
+  [ -n "$SKIP_CHR" ] && return
+  say "part 2: chronyd with $N_PHC refclock PHC, ${LOAD} s"
+  chrony_conf "$d" "$N_PHC"
+  env "${FAKE_ENV[@]}" $NOTIME chronyd -x -d -u root -f "$d/chrony.conf" > "$T/p2c.log" 2>&1 &
+  pid=$!
+  PIDS+=("$pid")
+  wait_file 10 "$d/chronyd.sock" || { P2_NOTE[chronyd]="chronyd did not start"; stop_pids "$pid"; return; }
+  measure chronyd "$pid"
+  alive "$pid" || P2_NOTE[chronyd]="chronyd exited early: $(tail -n 1 "$T/p2c.log")"
+  # reach 377 = the last 8 polls all gave a sample
+  P2_CHR_REACH=$(chronyc -h "$d/chronyd.sock" -n -c sources 2>/dev/null | awk -F, '$1 == "#" && $6 == 377 {n++} END {print n + 0}')
+  P2_CHR_ST=$(chronyc -h "$d/chronyd.sock" -c tracking 2>/dev/null | awk -F, '{print $5}')
+  stop_pids "$pid"
+}
+
+# ---------------------------------------------------------------------------------------------
+part1
+part2_bridge
+part2_phc2sys
+part2_chronyd
+END_NS=$(date +%s%N)
+
+# ---------------------------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "-" }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.2f MiB", k / 1024 }'; }
+
+report() {
+  local b10 b25 p10 c25 row
+  echo "================ refclock-bridge benchmark results ================"
+  echo "$(date -u +%Y-%m-%dT%H:%M:%SZ)  bridge $("$RB_BIN" -v | awk '{print $2}')  $(nproc) CPUs  $(uname -r)"
+  echo "peers: phc2sys ${V_P2S:-?} (linuxptp), chronyd ${V_CHR:-?}, gpsd ${V_GPSD:-?}; ${V_VG:-valgrind ?}"
+  echo "fake PHCs: /dev/ptp0..$((N_PHC - 1)), offset_ns=$INJECT_NS, delay_ns=400, no noise," \
+    "methods=extended+basic (all peers read with PTP_SYS_OFFSET_EXTENDED)"
+  echo
+  echo "1. CPU cost per sample, PHC -> output (user-space instructions, callgrind)"
+  echo "   marginal cost = (Ir[${LONG} s run] - Ir[${SHORT} s run]) / (samples[${LONG} s] - samples[${SHORT} s]);"
+  echo "   8 runs concurrently. Ir includes libfakedev.so (the same for every peer); the"
+  echo "   'w/o fake ioctl' column removes the instructions spent inside the fake's ioctl()."
+  printf '   %-34s %8s %8s %8s %11s %7s %15s %7s\n' peer readings samples "PHC rds" "Ir/sample" ratio \
+    "w/o fake ioctl" ratio
+  b10=$(p1_cost b10)
+  b25=$(p1_cost b25)
+  p10=$(p1_cost p10)
+  c25=$(p1_cost c25)
+  p1_row() { # LABEL READINGS COST BASECOST SKIPREASON
+    if [ -n "$5" ]; then
+      printf '   %-34s %8s SKIP: %s\n' "$1" "$2" "$5"
+    elif [ -z "$3" ]; then
+      printf '   %-34s %8s SKIP: %s\n' "$1" "$2" "no valid measurement (see logs)"
+    else
+      set -- "$1" "$2" $3 ${4:-$3}
+      printf '   %-34s %8s %8s %8s %11s %7s %15s %7s\n' "$1" "$2" "$3" "$4" "$5" "$(ratio "$5" "$9")" \
+        "$6" "$(ratio "$6" "${10}")"
+    fi
+  }
+  p1_row "refclock-bridge -> SOCK" 10 "$b10" "" "$SKIP_VG"
+  p1_row "phc2sys -E ntpshm -> SHM" 10 "$p10" "$b10" "${SKIP_VG:-$SKIP_P2S}"
+  p1_row "refclock-bridge -> SOCK" 25 "$b25" "" "$SKIP_VG"
+  p1_row "chronyd refclock PHC (no output)" 25 "$c25" "$b25" "${SKIP_VG:-$SKIP_CHR}"
+  echo "   (ratio = peer / the bridge row with the same readings; chronyd 4.3 always takes"
+  echo "   25 readings and has no output step; samples: bridge = datagrams at the sink, phc2sys ="
+  echo "   SHM count/2, chronyd = its PHC reads; 'PHC rds' = calls into the fake's ioctl)"
+  if [ -n "$b10" ] && [ -n "$p10" ]; then
+    echo "   goal (bridge < phc2sys per sample): $(awk -v b="$(echo "$b10" | awk '{print $3}')" \
+      -v p="$(echo "$p10" | awk '{print $3}')" 'BEGIN {print (b < p) ? "met" : "NOT met"}')"
+  fi
+  echo
+  echo "2. $N_PHC PHCs at 16 Hz, ${LOAD} s window after ${WARM} s start-up, one peer at a time"
+  printf '   %-34s %5s %8s %10s %14s %12s %10s %10s\n' peer procs "CPU %" "CPU ms" "peak RSS" "PSS" "CPU ratio" "RSS ratio"
+  p2_row() { # KEY LABEL PROCS SKIP
+    local k=$1
+    if [ -n "$4" ]; then
+      printf '   %-34s %5s SKIP: %s\n' "$2" "$3" "$4"
+    elif [ -z "${P2_CPU[$k]:-}" ]; then
+      printf '   %-34s %5s SKIP: %s\n' "$2" "$3" "${P2_NOTE[$k]:-no measurement}"
+    else
+      printf '   %-34s %5s %8s %10s %14s %12s %10s %10s\n' "$2" "$3" \
+        "$(awk -v c="${P2_CPU[$k]}" -v w="${P2_WALL[$k]}" 'BEGIN {printf "%.3f", 100 * c / w}')" \
+        "$(awk -v c="${P2_CPU[$k]}" 'BEGIN {printf "%.1f", c / 1e6}')" \
+        "$(mib "${P2_HWM[$k]}")" "$(mib "${P2_PSS[$k]}")" \
+        "$(ratio "$(awk -v c="${P2_CPU[$k]}" -v w="${P2_WALL[$k]}" 'BEGIN {print c / w}')" \
+          "$(awk -v c="${P2_CPU[bridge]:-0}" -v w="${P2_WALL[bridge]:-1}" 'BEGIN {print c / w}')")" \
+        "$(ratio "${P2_HWM[$k]}" "${P2_HWM[bridge]:-0}")"
+      [ -n "${P2_NOTE[$k]:-}" ] && printf '   %-34s note: %s\n' "" "${P2_NOTE[$k]}"
+    fi
+    return 0
+  }
+  p2_row bridge "refclock-bridge, 16 SOCK outputs" 1 "${SKIP_PY}"
+  p2_row phc2sys "phc2sys x16 -E ntpshm (summed)" 16 "${SKIP_P2S}"
+  p2_row chronyd "chronyd, 16 refclock PHC" 1 "${SKIP_CHR}"
+  if [ -n "$SKIP_GPSD" ]; then
+    printf '   %-34s %5s SKIP: %s\n' "gpsd idle, no devices (reference)" 1 "$SKIP_GPSD"
+  elif [ -n "$GPSD_HWM" ]; then
+    printf '   %-34s %5s %8s %10s %14s %12s %10s %10s\n' "gpsd idle, no devices (reference)" 1 - - \
+      "$(mib "$GPSD_HWM")" "$(mib "$GPSD_PSS")" - "$(ratio "$GPSD_HWM" "${P2_HWM[bridge]:-0}")"
+  fi
+  echo "   (CPU % of one CPU; peak RSS = VmHWM, summed over processes for phc2sys, which counts"
+  echo "   shared libraries 16 times: PSS shares them out; ratios are peer/bridge)"
+  if [ -n "${P2_HWM[bridge]:-}" ] && [ -n "$GPSD_HWM" ]; then
+    echo "   goal (bridge peak RSS with $N_PHC sources < gpsd idle RSS): $(awk -v b="${P2_HWM[bridge]}" \
+      -v g="$GPSD_HWM" 'BEGIN {print (b < g) ? "met" : "NOT met"}')"
+  fi
+  echo
+  echo "3. Added error: delivered offset - injected (expected $EXPECT_NS ns after tai_offset 37)"
+  if [ -n "${P2_SINK:-}" ]; then
+    set -- $P2_SINK
+    printf '   %-34s max |error| %s ns over %s samples on %s sockets (bad datagrams %s, silent sockets %s)\n' \
+      "refclock-bridge SOCK (part 2)" "$3" "$1" "$N_PHC" "$2" "${P2_SINK_ZERO:-?}"
+  else
+    printf '   %-34s SKIP: %s\n' "refclock-bridge SOCK (part 2)" "${SKIP_PY:-${P2_NOTE[bridge]:-no sink results}}"
+  fi
+  if [ -n "${P1_SINK_ERR:-}" ]; then
+    set -- $P1_SINK_ERR
+    printf '   %-34s max |error| %s ns (bad datagrams %s)\n' "refclock-bridge SOCK (part 1)" "$1" "$2"
+  fi
+  if [ -n "${P1_P2S_ERR:-}" ]; then
+    printf '   %-34s max |error| %s ns (last sample)\n' "phc2sys SHM (part 1)" "$P1_P2S_ERR"
+  fi
+  if [ -n "${P2_P2S:-}" ]; then
+    set -- $P2_P2S
+    printf '   %-34s max |error| %s ns, last sample of each of %s segments (%s samples; unreadable/invalid %s)\n' \
+      "phc2sys SHM (part 2)" "$2" "$N_PHC" "$1" "$3"
+  else
+    printf '   %-34s SKIP: %s\n' "phc2sys SHM (part 2)" "${SKIP_P2S:-no results}"
+  fi
+  if [ -n "${P2_CHR_ST:-}" ]; then
+    printf '   %-34s |tracking System time - injected| %s ns (filtered, %s/%s refclocks reach 377)\n' \
+      "chronyd (part 2, informational)" \
+      "$(awk -v s="$P2_CHR_ST" -v e=$EXPECT_NS 'BEGIN {d = s * 1e9 - e; printf "%.1f", d < 0 ? -d : d}')" \
+      "${P2_CHR_REACH:-?}" "$N_PHC"
+  elif [ -n "$SKIP_CHR" ]; then
+    printf '   %-34s SKIP: %s\n' "chronyd (part 2, informational)" "$SKIP_CHR"
+  fi
+  echo
+  echo "runtime $(awk -v a="$START_NS" -v b="$END_NS" 'BEGIN {printf "%.0f", (b - a) / 1e9}') s"
+}
+
+report > "$T/report.txt"
+echo
+cat "$T/report.txt"
+cp "$T/report.txt" "$RESULTS"
+echo "(also written to $RESULTS)"
