@@ -12,9 +12,9 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
-PKGS := libsystemd
+PKGS := libsystemd libgps
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsystemd)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsystemd -lgps)
 # iniparser 4.1 (Debian 12) ships no .pc file.
 INI_CFLAGS := $(shell pkg-config --cflags iniparser 2>/dev/null || echo -I/usr/include/iniparser)
 INI_LIBS := $(shell pkg-config --libs iniparser 2>/dev/null || echo -liniparser)

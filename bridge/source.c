@@ -9,14 +9,20 @@
 #include "source.h"
 
 extern const struct source_ops phc_source_ops;
+extern const struct source_ops gpsd_source_ops;
+extern const struct source_ops pps_source_ops;
 
 static const struct source_ops *const source_table[] = {
   &phc_source_ops,
+  &gpsd_source_ops,
+  &pps_source_ops,
   NULL,
 };
 
 const struct conf_driver *const source_conf_drivers[] = {
   &phc_source_ops.conf,
+  &gpsd_source_ops.conf,
+  &pps_source_ops.conf,
   NULL,
 };
 
@@ -84,7 +90,7 @@ void source_drop_changed(const struct conf *c)
   n_sources = kept;
 }
 
-static struct source *find(const char *name)
+struct source *source_find(const char *name)
 {
   for (size_t i = 0; i < n_sources; i++)
     if (strcmp(sources[i]->name, name) == 0)
@@ -99,7 +105,7 @@ void source_add_new(const struct conf *c)
     const char *const *names;
     struct source *src;
 
-    if (strcmp(conf_kind_name(s), "source") != 0 || find(conf_name(s)))
+    if (strcmp(conf_kind_name(s), "source") != 0 || source_find(conf_name(s)))
       continue;
     src = xnew(struct source);
     src->name = xstrdup(conf_name(s));
@@ -160,6 +166,11 @@ void source_lost(struct source *src)
   src->last.valid = false;
   for (size_t i = 0; i < src->n_outs; i++)
     output_invalidate(src->outs[i], src->stats.samples ? &src->last : NULL);
+}
+
+const struct rb_sample *source_last(const struct source *src)
+{
+  return src->stats.samples ? &src->last : NULL;
 }
 
 const struct source_stats *source_stats(const struct source *src)

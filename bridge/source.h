@@ -29,6 +29,9 @@ void source_add_new(const struct conf *c);
 void source_fini(void);
 
 const char *source_name(const struct source *src);
+struct source *source_find(const char *name);
+/* The latest sample the source published (valid or not), or NULL before the first. */
+const struct rb_sample *source_last(const struct source *src);
 
 /* A new measurement, valid or not, goes to every output of the source. */
 void source_publish(struct source *src, const struct rb_sample *sample);
