@@ -7,6 +7,7 @@
 #include "memory.h"
 #include "output.h"
 #include "source.h"
+#include "util.h"
 
 extern const struct source_ops phc_source_ops;
 extern const struct source_ops gpsd_source_ops;
@@ -140,6 +141,10 @@ void source_publish(struct source *src, const struct rb_sample *sample)
 {
   src->stats.samples++;
   src->stats.last_offset_ns = sample->ref_ns - sample->sys_ns;
+  log_debug("source %s: sample at %lld.%09lld offset %+lld ns leap %d precision %d%s", src->name,
+            (long long)(sample->sys_ns / NS_PER_SEC), (long long)(sample->sys_ns % NS_PER_SEC),
+            (long long)src->stats.last_offset_ns, (int)sample->leap, sample->precision,
+            sample->valid ? "" : " (not valid)");
   if (sample->valid) {
     if (!src->valid)
       log_info("source %s: publishing, offset %+.9f s", src->name,

@@ -1,11 +1,12 @@
-/* fakedev.c - LD_PRELOAD library emulating Linux PTP hardware clocks (/dev/ptpN) on a kernel
-   that has none, so unmodified programs (refclock-bridge, phc2sys, chronyd's PHC refclock) run
-   their real code paths against them.
+/* fakedev.c - LD_PRELOAD library emulating Linux PTP hardware clocks (/dev/ptpN) and kernel
+   PPS sources (/dev/ppsN, RFC 2783 ioctls) on a kernel that has none, so unmodified programs
+   (refclock-bridge, phc2sys, chronyd's PHC and PPS refclocks) run their real code paths
+   against them.
 
    An emulated path opens a real /dev/null fd; an fd -> device table turns ioctl()s and
    dynamic-clockid clock_*() calls on that fd into synthetic, exactly predictable readings.
    Everything else passes through to the next definition (libc), found with dlsym(RTLD_NEXT).
-   Device kinds live in a table (kinds[]) so that /dev/ppsN can be added later beside PTP.
+   Device kinds live in a table (kinds[]).
    Environment and control files: README.md. Not thread-safe: the users are single-threaded. */
 #define _GNU_SOURCE
 /* Fortified and 64-bit-offset headers redirect open() & co. to other symbols; we define the
@@ -31,6 +32,7 @@
 
 #include <linux/ethtool.h>
 #include <linux/net_tstamp.h>
+#include <linux/pps.h>
 #include <linux/ptp_clock.h>
 #include <linux/sockios.h>
 
@@ -58,6 +60,30 @@ struct params {
   int64_t slow_every; /* every Nth windowed reading is 21 windows wide */
   unsigned methods;   /* M_* */
   int64_t index;      /* PHC index; informational for now */
+  /* PPS only */
+  int64_t jitter_ns;  /* bound of the uniform jitter on each pulse's system timestamp */
+  int64_t width_ns;   /* clear edge this long after the assert edge */
+  int64_t miss_every; /* N > 0: no pulse in the seconds k with k % N == 0 */
+  int setparams_eperm;
+  int64_t caps;       /* PPS_GETCAP; SETPARAMS accepts only these mode bits */
+  int64_t mode;       /* initial kparams.mode */
+};
+
+/* Run-time state of a PPS source, as the kernel's struct pps_device keeps it. The pulse train
+   is simulated lazily: every access first processes the edges that are due (pps_advance). */
+struct pps_state {
+  int started;
+  struct pps_kparams params;
+  int current_mode;        /* params.mode at the last edge, 0 before the first (as the kernel) */
+  __u32 aseq, cseq;        /* captured edges so far */
+  struct pps_ktime atu, ctu;
+  unsigned last_ev;        /* bumped by every captured edge; what a blocking fetch waits for */
+  int64_t last_at, last_k; /* system time and true second of the last assert edge */
+  int64_t checked;         /* time of the last pps_advance: all edges up to it are final */
+  int pending;             /* next_*: the next assert edge, drawn from sched_* params */
+  int64_t next_at, next_k;
+  int64_t sched_off, sched_jit, sched_miss;
+  int64_t clear_at;        /* pending clear edge, INT64_MAX: none */
 };
 
 struct fake_dev;
@@ -66,7 +92,8 @@ struct fake_dev;
 struct fake_kind {
   const char *name;
   const char *list_env; /* comma list of the paths to emulate */
-  int (*ioctl)(struct fake_dev *d, unsigned int req, void *arg);
+  int (*parse)(struct params *p, const char *key, char *val); /* kind-specific keys */
+  int (*ioctl)(struct fake_dev *d, int fd, unsigned int req, void *arg);
   int (*clock_gettime)(struct fake_dev *d, struct timespec *ts);
 };
 
@@ -83,6 +110,7 @@ struct fake_dev {
   int gone;       /* the ctl .gone file existed at the last check */
   unsigned gen;   /* bumped on each disappearance; older fds stay dead */
   uint64_t nread; /* windowed readings so far, for slow_every */
+  struct pps_state pps;
 };
 
 static struct fake_dev devs[MAX_DEVS];
@@ -91,7 +119,7 @@ static struct { struct fake_dev *dev; unsigned gen; } fds[MAX_FDS]; /* indexed b
 static struct { char name[IFNAMSIZ]; int index; } ifaces[MAX_IFACES];
 static int nifaces;
 static char ctl_dir[256];
-static int64_t t0; /* CLOCK_REALTIME at first use: the drift origin */
+static int64_t t0; /* CLOCK_REALTIME at first use: the drift origin and the first pulse */
 static uint64_t rng_state = 1;
 static int inited;
 
@@ -141,16 +169,21 @@ static void to_ptp(int64_t ns, struct ptp_clock_time *pt)
   pt->reserved = 0;
 }
 
-/* xorshift64*: the same FAKEDEV_SEED gives the same noise. */
-static int64_t noise(const struct fake_dev *d)
+/* Uniform in [-bound, +bound] from xorshift64*: the same FAKEDEV_SEED gives the same noise. */
+static int64_t uniform(int64_t bound)
 {
-  if (d->p.noise_ns <= 0)
+  if (bound <= 0)
     return 0;
   rng_state ^= rng_state >> 12;
   rng_state ^= rng_state << 25;
   rng_state ^= rng_state >> 27;
   uint64_t r = rng_state * 0x2545F4914F6CDD1DULL;
-  return (int64_t)(r % (2 * (uint64_t)d->p.noise_ns + 1)) - d->p.noise_ns;
+  return (int64_t)(r % (2 * (uint64_t)bound + 1)) - bound;
+}
+
+static int64_t noise(const struct fake_dev *d)
+{
+  return uniform(d->p.noise_ns);
 }
 
 /* Device time at system time sys: exact integer math while the drift is 0. The drift term is
@@ -195,11 +228,9 @@ static int parse_methods(char *s, unsigned *out)
   return 0;
 }
 
-static int parse_kv(struct params *p, const char *key, char *val)
+static int ptp_parse(struct params *p, const char *key, char *val)
 {
   char *end;
-  if (!strcmp(key, "offset_ns"))
-    return parse_i64(val, INT64_MIN, &p->offset_ns);
   if (!strcmp(key, "delay_ns"))
     return parse_i64(val, 0, &p->delay_ns);
   if (!strcmp(key, "noise_ns"))
@@ -216,9 +247,48 @@ static int parse_kv(struct params *p, const char *key, char *val)
   return (end == val || *end) ? -1 : 0;
 }
 
+/* mode bits: decimal or 0x hex */
+static int parse_bits(const char *s, int64_t *out)
+{
+  char *end;
+  int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+  errno = 0;
+  unsigned long v = strtoul(s, &end, hex ? 16 : 10);
+  if (errno || end == s || *end || *s == '-' || v > INT32_MAX)
+    return -1;
+  *out = (int64_t)v;
+  return 0;
+}
+
+static int pps_parse(struct params *p, const char *key, char *val)
+{
+  int64_t v;
+  if (!strcmp(key, "jitter_ns"))
+    return parse_i64(val, 0, &p->jitter_ns);
+  if (!strcmp(key, "width_ns")) /* below one period, so that pulses do not overlap */
+    return parse_i64(val, 0, &v) || v >= NS_PER_SEC ? -1 : (p->width_ns = v, 0);
+  if (!strcmp(key, "miss_every"))
+    return parse_i64(val, 0, &p->miss_every);
+  if (!strcmp(key, "caps"))
+    return parse_bits(val, &p->caps);
+  if (!strcmp(key, "mode"))
+    return parse_bits(val, &p->mode);
+  if (strcmp(key, "setparams") || (strcmp(val, "ok") && strcmp(val, "eperm")))
+    return -1;
+  p->setparams_eperm = !strcmp(val, "eperm");
+  return 0;
+}
+
+static int parse_kv(const struct fake_kind *k, struct params *p, const char *key, char *val)
+{
+  if (!strcmp(key, "offset_ns"))
+    return parse_i64(val, INT64_MIN, &p->offset_ns);
+  return k->parse(p, key, val);
+}
+
 /* "key=value" items separated by commas or white space; '#' comments to the end of the line.
    A bad item is reported on stderr and skipped, the others still apply. */
-static void parse_params(struct params *p, char *s, const char *origin)
+static void parse_params(const struct fake_kind *k, struct params *p, char *s, const char *origin)
 {
   char *save = NULL, *eq;
   for (char *c = s; (c = strchr(c, '#'));)
@@ -227,7 +297,7 @@ static void parse_params(struct params *p, char *s, const char *origin)
   for (char *tok = strtok_r(s, ", \t\r\n", &save); tok; tok = strtok_r(NULL, ", \t\r\n", &save)) {
     if ((eq = strchr(tok, '=')))
       *eq = '\0';
-    if (!eq || parse_kv(p, tok, eq + 1))
+    if (!eq || parse_kv(k, p, tok, eq + 1))
       fprintf(stderr, "fakedev: %s: bad item '%s%s%s'\n", origin, tok, eq ? "=" : "",
               eq ? eq + 1 : "");
   }
@@ -253,6 +323,10 @@ static void add_dev(const struct fake_kind *k, const char *path)
   /* defaults; the index is the basename's trailing number (ptp3 -> 3) */
   d->env.delay_ns = 400;
   d->env.methods = M_PRECISE | M_EXTENDED | M_BASIC;
+  d->env.width_ns = 100000000;
+  d->env.caps = PPS_CAPTUREBOTH | PPS_OFFSETASSERT | PPS_OFFSETCLEAR | PPS_CANWAIT |
+                PPS_TSFMT_TSPEC;
+  d->env.mode = PPS_CAPTUREASSERT | PPS_TSFMT_TSPEC;
   for (n = strlen(base); n > 0 && base[n - 1] >= '0' && base[n - 1] <= '9'; n--)
     ;
   d->env.index = atoi(base + n);
@@ -267,7 +341,7 @@ static void add_dev(const struct fake_kind *k, const char *path)
   }
   env[n] = '\0';
   if ((val = getenv(env)) && (val = strdup(val))) {
-    parse_params(&d->env, val, env);
+    parse_params(k, &d->env, val, env);
     free(val);
   }
   d->p = d->env;
@@ -292,12 +366,13 @@ static void parse_ifaces(const char *s)
   }
 }
 
-static int ptp_ioctl(struct fake_dev *d, unsigned int req, void *arg);
+static int ptp_ioctl(struct fake_dev *d, int fd, unsigned int req, void *arg);
 static int ptp_gettime(struct fake_dev *d, struct timespec *ts);
+static int pps_ioctl(struct fake_dev *d, int fd, unsigned int req, void *arg);
 
 static const struct fake_kind kinds[] = {
-    {"ptp", "FAKEDEV_PTP", ptp_ioctl, ptp_gettime},
-    /* later: {"pps", "FAKEDEV_PPS", pps_ioctl, NULL}, */
+    {"ptp", "FAKEDEV_PTP", ptp_parse, ptp_ioctl, ptp_gettime},
+    {"pps", "FAKEDEV_PPS", pps_parse, pps_ioctl, NULL}, /* PPS fds are no POSIX clocks */
 };
 
 /* Reads the environment once, at first use (from the constructor or earlier). */
@@ -371,11 +446,12 @@ static void reload_conf(struct fake_dev *d)
     len += (size_t)n;
   REAL(close)(fd);
   buf[len] = '\0';
-  parse_params(&d->p, buf, path);
+  parse_params(d->kind, &d->p, buf, path);
 }
 
 /* Picks up ctl-file changes. A newly seen .gone file kills every open fd of the device for
-   good (generation bump), as a NIC reset does; only fds opened afterwards work again. */
+   good (generation bump), as a NIC reset does; only fds opened afterwards work again, and
+   they see a fresh device (PPS: counters and parameters start over). */
 static void refresh(struct fake_dev *d)
 {
   char path[512];
@@ -384,8 +460,10 @@ static void refresh(struct fake_dev *d)
     return;
   if (!ctl_path(path, sizeof(path), d, "gone")) {
     int gone = stat(path, &st) == 0;
-    if (gone && !d->gone)
+    if (gone && !d->gone) {
       d->gen++;
+      d->pps.started = 0;
+    }
     d->gone = gone;
   }
   reload_conf(d);
@@ -513,7 +591,7 @@ static int64_t ptp_window(struct fake_dev *d, int64_t before, int64_t *after)
   return phc_at(d, before + w / 2) + noise(d);
 }
 
-static int ptp_ioctl(struct fake_dev *d, unsigned int req, void *arg)
+static int ptp_ioctl(struct fake_dev *d, int fd, unsigned int req, void *arg)
 {
   struct ptp_clock_caps *caps = arg;
   struct ptp_sys_offset_precise *pre = arg;
@@ -521,6 +599,7 @@ static int ptp_ioctl(struct fake_dev *d, unsigned int req, void *arg)
   struct ptp_sys_offset *bas = arg;
   int64_t t, after, prev = INT64_MIN;
   unsigned need;
+  (void)fd;
   switch (req) {
   case PTP_CLOCK_GETCAPS: case PTP_CLOCK_GETCAPS2: need = 0; break;
   case PTP_SYS_OFFSET_PRECISE: case PTP_SYS_OFFSET_PRECISE2: need = M_PRECISE; break;
@@ -583,6 +662,192 @@ static int ptp_gettime(struct fake_dev *d, struct timespec *ts)
   return 0;
 }
 
+/* ---- The PPS kind: kernel semantics of drivers/pps (pps.c, kapi.c) */
+
+static void to_ktime(int64_t ns, struct pps_ktime *kt)
+{
+  kt->sec = ns_sec(ns);
+  kt->nsec = (__s32)(ns - ns_sec(ns) * NS_PER_SEC);
+  kt->flags = 0;
+}
+
+/* A fresh source: the pulse train runs since t0 (since now after a .gone cycle). */
+static void pps_start(struct fake_dev *d)
+{
+  struct pps_state *s = &d->pps;
+  memset(s, 0, sizeof(*s));
+  s->started = 1;
+  s->params.api_version = PPS_API_VERS;
+  s->params.mode = (int)d->p.mode;
+  s->last_at = d->gen ? clock_ns(CLOCK_REALTIME) : t0;
+  s->last_k = INT64_MIN;
+  s->clear_at = INT64_MAX;
+}
+
+/* Draws the next assert edge: the first true second k that is due after the last pulse and
+   the last check, and after the last k, skipping missed seconds (miss_every=1: all of them);
+   at system time k s - offset + jitter. */
+static void pps_schedule(struct fake_dev *d)
+{
+  struct pps_state *s = &d->pps;
+  int64_t base = s->last_at > s->checked ? s->last_at : s->checked;
+  int64_t k = ns_sec(base + d->p.offset_ns) + 1;
+  if (s->last_k != INT64_MIN && k <= s->last_k)
+    k = s->last_k + 1;
+  while (d->p.miss_every > 1 && k % d->p.miss_every == 0)
+    k++;
+  s->next_k = k;
+  s->next_at = k * NS_PER_SEC - d->p.offset_ns + uniform(d->p.jitter_ns);
+  if (s->next_at <= base)
+    s->next_at = base + 1;
+  if (d->p.miss_every == 1)
+    s->next_at = INT64_MAX; /* never */
+  s->sched_off = d->p.offset_ns;
+  s->sched_jit = d->p.jitter_ns;
+  s->sched_miss = d->p.miss_every;
+  s->pending = 1;
+}
+
+/* pps_event(): captures (with offset compensation) only what params.mode asks for. */
+static void pps_edge(struct pps_state *s, int edge, int64_t at)
+{
+  int mode = s->params.mode, off;
+  const struct pps_ktime *o = edge == PPS_CAPTUREASSERT ? &s->params.assert_off_tu
+                                                          : &s->params.clear_off_tu;
+  s->current_mode = mode;
+  if (!(mode & edge))
+    return;
+  off = edge == PPS_CAPTUREASSERT ? PPS_OFFSETASSERT : PPS_OFFSETCLEAR;
+  if (mode & off)
+    at += o->sec * NS_PER_SEC + o->nsec;
+  if (edge == PPS_CAPTUREASSERT) {
+    to_ktime(at, &s->atu);
+    s->aseq++;
+  } else {
+    to_ktime(at, &s->ctu);
+    s->cseq++;
+  }
+  s->last_ev++;
+}
+
+/* Processes, in time order, every edge due by now. A pending assert edge that was drawn
+   with other offset/jitter/miss parameters is drawn again: new edges follow new values. */
+static void pps_advance(struct fake_dev *d)
+{
+  struct pps_state *s = &d->pps;
+  int64_t now = clock_ns(CLOCK_REALTIME);
+  if (!s->started)
+    pps_start(d);
+  if (s->pending && (s->sched_off != d->p.offset_ns || s->sched_jit != d->p.jitter_ns ||
+                     s->sched_miss != d->p.miss_every))
+    s->pending = 0;
+  for (;;) {
+    if (!s->pending)
+      pps_schedule(d);
+    if (s->clear_at <= s->next_at && s->clear_at <= now) {
+      pps_edge(s, PPS_CAPTURECLEAR, s->clear_at);
+      s->clear_at = INT64_MAX;
+      continue;
+    }
+    if (s->next_at > now) {
+      s->checked = now;
+      return;
+    }
+    pps_edge(s, PPS_CAPTUREASSERT, s->next_at); /* a clear still pending (jitter) is lost */
+    s->last_at = s->next_at;
+    s->last_k = s->next_k;
+    s->clear_at = s->next_at + d->p.width_ns;
+    s->pending = 0;
+  }
+}
+
+/* pps_cdev_pps_fetch(): waits for the next captured edge, in slices of at most 100 ms so
+   that ctl-file changes (.gone included) are noticed while blocked. */
+static int pps_wait(struct fake_dev *d, int fd, const struct pps_ktime *to)
+{
+  struct pps_state *s = &d->pps;
+  unsigned ev = s->last_ev;
+  int64_t deadline = INT64_MAX, until;
+  struct timespec ts;
+  int live, r;
+  if (!(to->flags & PPS_TIME_INVALID)) {
+    if (to->sec < 0)
+      return fail(ETIMEDOUT);
+    if (!to->sec && to->nsec <= 0)
+      return 0;
+    if (to->sec < INT32_MAX)
+      deadline = clock_ns(CLOCK_REALTIME) + to->sec * NS_PER_SEC + to->nsec;
+  }
+  if (!(d->p.caps & PPS_CANWAIT))
+    return 0;
+  for (;;) {
+    until = s->next_at < s->clear_at ? s->next_at : s->clear_at;
+    if (until > deadline)
+      until = deadline;
+    if (until - clock_ns(CLOCK_REALTIME) > NS_PER_SEC / 10)
+      until = clock_ns(CLOCK_REALTIME) + NS_PER_SEC / 10;
+    ts.tv_sec = (time_t)ns_sec(until);
+    ts.tv_nsec = (long)(until - ns_sec(until) * NS_PER_SEC);
+    if ((r = clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, NULL)))
+      return fail(r); /* EINTR, as the kernel returns for a signal */
+    if (!fd_dev(fd, &live) || !live)
+      return fail(ENODEV);
+    pps_advance(d);
+    if (s->last_ev != ev)
+      return 0;
+    if (clock_ns(CLOCK_REALTIME) >= deadline)
+      return fail(ETIMEDOUT);
+  }
+}
+
+static int pps_ioctl(struct fake_dev *d, int fd, unsigned int req, void *arg)
+{
+  struct pps_state *s = &d->pps;
+  struct pps_kparams *kp = arg;
+  struct pps_fdata *fd_data = arg;
+  int mode;
+  switch (req) {
+  case PPS_GETPARAMS: case PPS_SETPARAMS: case PPS_GETCAP: case PPS_FETCH: break;
+  case PPS_KC_BIND: return fail(EOPNOTSUPP); /* no kernel consumer (hardpps) emulated */
+  default: return fail(ENOTTY);
+  }
+  pps_advance(d); /* edges so far were captured with the parameters of their time */
+  if (req == PPS_SETPARAMS && d->p.setparams_eperm) /* checked first, as CAP_SYS_TIME is */
+    return fail(EPERM);
+  if (!arg)
+    return fail(EFAULT);
+  switch (req) {
+  case PPS_GETPARAMS:
+    *kp = s->params;
+    return 0;
+  case PPS_SETPARAMS:
+    mode = kp->mode;
+    if (!(mode & PPS_CAPTUREBOTH) || (mode & ~(int)d->p.caps))
+      return fail(EINVAL);
+    s->params = *kp;
+    if (!(mode & (PPS_TSFMT_TSPEC | PPS_TSFMT_NTPFP)))
+      s->params.mode |= PPS_TSFMT_TSPEC;
+    if (d->p.caps & PPS_CANWAIT)
+      s->params.mode |= PPS_CANWAIT;
+    s->params.api_version = PPS_API_VERS;
+    s->params.assert_off_tu.flags = 0;
+    s->params.clear_off_tu.flags = 0;
+    return 0;
+  case PPS_GETCAP:
+    *(int *)arg = (int)d->p.caps;
+    return 0;
+  default: /* PPS_FETCH */
+    if (pps_wait(d, fd, &fd_data->timeout))
+      return -1;
+    fd_data->info.assert_sequence = s->aseq;
+    fd_data->info.clear_sequence = s->cseq;
+    fd_data->info.assert_tu = s->atu;
+    fd_data->info.clear_tu = s->ctu;
+    fd_data->info.current_mode = s->current_mode;
+    return 0;
+  }
+}
+
 /* ---- ioctl */
 
 /* Answers ETHTOOL_GET_TS_INFO for an interface named in FAKEDEV_IFACES; 1: not ours. */
@@ -617,7 +882,7 @@ int ioctl(int fd, unsigned long request, ...)
   va_end(ap);
   init();
   if ((d = fd_dev(fd, &live)))
-    return live ? d->kind->ioctl(d, (unsigned int)request, arg) : fail(ENODEV);
+    return live ? d->kind->ioctl(d, fd, (unsigned int)request, arg) : fail(ENODEV);
   if ((unsigned int)request == SIOCETHTOOL && nifaces && arg && !fake_ethtool(arg))
     return 0;
   return REAL(ioctl)(fd, request, arg);

@@ -28,8 +28,13 @@
 #include <linux/net_tstamp.h>
 #include <linux/ptp_clock.h>
 #include <linux/sockios.h>
+#include <sys/timepps.h> /* pps-tools: the RFC 2783 API the daemon and chronyd use */
 
 #define OFFSET 37000123456LL
+#define PPS0_OFFSET 123456LL
+#define SEC 1000000000LL
+#define PPS_DEFAULT_CAPS (PPS_CAPTUREBOTH | PPS_OFFSETASSERT | PPS_OFFSETCLEAR | \
+                          PPS_CANWAIT | PPS_TSFMT_TSPEC)
 #define FD_TO_CLOCKID(fd) ((clockid_t)((~(unsigned int)(fd) << 3) | 3))
 
 static const char *ctl;
@@ -328,12 +333,213 @@ static void run_checks(void)
         "unconfigured /dev/ptp7 passes through (ENOENT)");
 }
 
+/* time_pps_fetch with a timeout in ms: 0 polls, -1 waits without a timeout */
+static int fetch(pps_handle_t h, pps_info_t *info, int ms)
+{
+  struct timespec to = { ms / 1000, (ms % 1000) * 1000000L };
+
+  memset(info, 0, sizeof(*info));
+  return time_pps_fetch(h, PPS_TSFMT_TSPEC, info, ms < 0 ? NULL : &to);
+}
+
+/* nearest whole second of a timestamp, and the distance to it */
+static int64_t near_sec(const struct timespec *t, int64_t *dev)
+{
+  int64_t v = ts_ns(t), s = (v + SEC / 2) / SEC;
+
+  *dev = v - s * SEC;
+  return s;
+}
+
+static int64_t now_ns(void)
+{
+  struct timespec t;
+
+  clock_gettime(CLOCK_REALTIME, &t);
+  return ts_ns(&t);
+}
+
+static int pps_mode(int fd)
+{
+  struct pps_kparams kp;
+
+  memset(&kp, 0, sizeof(kp));
+  return ioctl(fd, PPS_GETPARAMS, &kp) ? -1 : kp.mode;
+}
+
+/* PPS: /dev/pps0 offset_ns=123456; /dev/pps1 miss_every=2,setparams=eperm,jitter_ns=1000.
+   About 4.5 s, mostly waiting for pulses. */
+static void run_pps_checks(void)
+{
+  pps_handle_t h0, h1, h2;
+  pps_params_t pp;
+  pps_info_t in, in2;
+  struct pps_fdata fdata;
+  struct pps_bind_args bind;
+  struct ptp_clock_caps caps;
+  struct timespec ts;
+  int fd0, fd1, fd2, r, mode, ok;
+  unsigned long seq;
+  int64_t t, e1, dev1, dev2, r1, r2;
+  pid_t pid;
+
+  fd0 = open("/dev/pps0", O_RDWR);
+  check(fd0 >= 0 && !time_pps_create(fd0, &h0), "open /dev/pps0 O_RDWR, time_pps_create");
+  fd1 = open("/dev/pps1", O_RDWR | O_CLOEXEC);
+  check(fd1 >= 0 && !time_pps_create(fd1, &h1), "open /dev/pps1 O_RDWR, time_pps_create");
+  if (fd0 < 0 || fd1 < 0)
+    return;
+  mode = 0;
+  r = time_pps_getcap(h0, &mode);
+  check(!r && mode == PPS_DEFAULT_CAPS, "time_pps_getcap = %#x", mode);
+  memset(&pp, 0xff, sizeof(pp));
+  r = time_pps_getparams(h0, &pp);
+  check(!r && pp.api_version == PPS_API_VERS &&
+        pp.mode == (PPS_CAPTUREASSERT | PPS_TSFMT_TSPEC) && !pp.assert_offset.tv_sec &&
+        !pp.assert_offset.tv_nsec, "time_pps_getparams: api 1, mode %#x, offsets 0", pp.mode);
+  pp.mode |= PPS_CAPTUREASSERT;
+  pp.mode &= ~PPS_CAPTURECLEAR;
+  r = time_pps_setparams(h0, &pp);
+  mode = pps_mode(fd0);
+  check(!r && mode == (PPS_CAPTUREASSERT | PPS_TSFMT_TSPEC | PPS_CANWAIT),
+        "time_pps_setparams capture assert -> mode %#x (+CANWAIT, as the kernel)", mode);
+  pp.mode = PPS_CAPTUREASSERT | PPS_ECHOASSERT;
+  errno = 0;
+  r = time_pps_setparams(h0, &pp);
+  check(r && errno == EINVAL, "setparams with a mode bit not in caps -> EINVAL");
+  pp.mode = PPS_TSFMT_TSPEC;
+  errno = 0;
+  r = time_pps_setparams(h0, &pp);
+  check(r && errno == EINVAL && pps_mode(fd0) == mode,
+        "setparams without capture bits -> EINVAL, mode kept");
+
+  r = time_pps_getparams(h1, &pp);
+  pp.mode = PPS_CAPTUREBOTH | PPS_TSFMT_TSPEC;
+  errno = 0;
+  check(!r && time_pps_setparams(h1, &pp) && errno == EPERM &&
+        pps_mode(fd1) == (PPS_CAPTUREASSERT | PPS_TSFMT_TSPEC),
+        "pps1 setparams=eperm: EPERM, mode kept");
+
+  /* pps0: edges exactly at true whole seconds, i.e. system .999876544 */
+  r = fetch(h0, &in, 0);
+  seq = in.assert_sequence;
+  check(!r && seq <= 1 && !in.clear_sequence, "non-blocking fetch: assert_sequence %lu", seq);
+  r = fetch(h0, &in, 2000);
+  t = now_ns();
+  e1 = ts_ns(&in.assert_timestamp);
+  check(!r && in.assert_sequence == seq + 1 && (e1 + PPS0_OFFSET) % SEC == 0 &&
+        in.assert_timestamp.tv_nsec == SEC - PPS0_OFFSET && t >= e1 && t - e1 < 100000000,
+        "blocking fetch (2 s timeout): next edge, seq %lu, at %lld.%09ld, returned %lld ns later",
+        in.assert_sequence, (long long)in.assert_timestamp.tv_sec, in.assert_timestamp.tv_nsec,
+        (long long)(t - e1));
+  check(in.current_mode == mode && !in.clear_sequence,
+        "current_mode %#x; clear edges not captured without CAPTURECLEAR", in.current_mode);
+  seq = in.assert_sequence;
+  usleep(1100000);
+  r = fetch(h0, &in, 0);
+  check(!r && in.assert_sequence == seq + 1 && ts_ns(&in.assert_timestamp) == e1 + SEC,
+        "after 1.1 s: assert_sequence +1, timestamp +1 s exactly (.%09ld)",
+        in.assert_timestamp.tv_nsec);
+
+  /* pps1: only odd seconds pulse, each within +-1000 ns */
+  r = fetch(h1, &in, 0);
+  r1 = near_sec(&in.assert_timestamp, &dev1);
+  check(!r && in.assert_sequence >= 1 && r1 % 2 == 1 && dev1 >= -1000 && dev1 <= 1000,
+        "pps1: last edge in odd second %lld, %+lld ns, seq %lu", (long long)r1,
+        (long long)dev1, in.assert_sequence);
+  r = fetch(h1, &in2, 2500);
+  r2 = near_sec(&in2.assert_timestamp, &dev2);
+  check(!r && in2.assert_sequence == in.assert_sequence + 1 && r2 == r1 + 2 &&
+        dev2 >= -1000 && dev2 <= 1000 && (dev1 || dev2),
+        "pps1 blocking fetch: next edge 2 s later (missed one), seq +1, %+lld ns",
+        (long long)dev2);
+
+  /* offset change at run time (we are just past true second R2 = r2): true time now runs
+     0.75 s ahead, so true second r2 + 1 pulses at system r2 + 0.25; no second pulses twice */
+  fetch(h0, &in, 0);
+  ctl_file("pps0.conf", "offset_ns=750000000\n");
+  r = fetch(h0, &in2, 2000);
+  t = ts_ns(&in2.assert_timestamp);
+  check(!r && in2.assert_sequence == in.assert_sequence + 1 &&
+        in2.assert_timestamp.tv_nsec == 250000000 && t > ts_ns(&in.assert_timestamp) &&
+        t - ts_ns(&in.assert_timestamp) < SEC,
+        "ctl offset_ns=750000000: next edge at .%09ld, seq +1, %lld ns after the last",
+        in2.assert_timestamp.tv_nsec, (long long)(t - ts_ns(&in.assert_timestamp)));
+
+  /* capture clear too: a blocking fetch returns at the clear edge, width after assert */
+  time_pps_getparams(h0, &pp);
+  pp.mode |= PPS_CAPTUREBOTH;
+  r = time_pps_setparams(h0, &pp);
+  ok = !r && !fetch(h0, &in, 1000);
+  check(ok && in.clear_sequence == 1 && in.assert_sequence == in2.assert_sequence &&
+        ts_ns(&in.clear_timestamp) == t + 100000000,
+        "CAPTUREBOTH: blocking fetch returns the clear edge, 100 ms after assert");
+
+  /* other ioctls */
+  memset(&bind, 0, sizeof(bind));
+  errno = 0;
+  check(ioctl(fd0, PPS_KC_BIND, &bind) && errno == EOPNOTSUPP, "PPS_KC_BIND -> EOPNOTSUPP");
+  errno = 0;
+  check(ioctl(fd0, PTP_CLOCK_GETCAPS, &caps) && errno == ENOTTY,
+        "PTP ioctl on a PPS fd -> ENOTTY");
+  errno = 0;
+  check(clock_gettime(FD_TO_CLOCKID(fd0), &ts) && errno == EINVAL,
+        "PPS fd is no POSIX clock -> real EINVAL");
+  fd2 = open("/dev/pps0", O_RDONLY);
+  time_pps_getparams(fd2, &pp);
+  check(fd2 >= 0 && !time_pps_setparams(fd2, &pp) && !close(fd2),
+        "setparams on an O_RDONLY fd is allowed (the kernel checks no f_mode)");
+  memset(&fdata, 0, sizeof(fdata));
+  fdata.timeout.sec = -1;
+  errno = 0;
+  check(ioctl(fd0, PPS_FETCH, &fdata) && errno == ETIMEDOUT,
+        "PPS_FETCH negative timeout -> ETIMEDOUT");
+
+  /* no pulses: a bounded wait times out; a .gone wakes an unbounded one */
+  ctl_file("pps1.conf", "miss_every=1");
+  t = now_ns();
+  errno = 0;
+  r = fetch(h1, &in, 200);
+  t = now_ns() - t;
+  check(r && errno == ETIMEDOUT && t >= 200000000 && t < 600000000,
+        "pps1 miss_every=1: fetch with 0.2 s timeout -> ETIMEDOUT after %lld ms",
+        (long long)(t / 1000000));
+  fflush(NULL);
+  pid = fork();
+  if (pid == 0) {
+    usleep(150000);
+    ctl_file("pps1.gone", "");
+    _exit(0);
+  }
+  errno = 0;
+  r = fetch(h1, &in, -1);
+  check(r && errno == ENODEV, "pps1 goes .gone during a wait without timeout -> ENODEV");
+  if (pid > 0)
+    waitpid(pid, NULL, 0);
+
+  /* vanishing pps0 */
+  ctl_file("pps0.gone", "");
+  errno = 0;
+  check(fetch(h0, &in, 0) && errno == ENODEV, "pps0 .gone: fetch -> ENODEV");
+  errno = 0;
+  check(open("/dev/pps0", O_RDWR) == -1 && errno == ENOENT, "pps0 .gone: open -> ENOENT");
+  ctl_file("pps0.gone", NULL);
+  errno = 0;
+  check(time_pps_getcap(h0, &mode) && errno == ENODEV, "pps0 back: old fd still ENODEV");
+  fd2 = open("/dev/pps0", O_RDWR);
+  ok = fd2 >= 0 && !time_pps_create(fd2, &h2) && !fetch(h2, &in, 0);
+  check(ok && in.assert_sequence <= 1 && pps_mode(fd2) == (PPS_CAPTUREASSERT | PPS_TSFMT_TSPEC),
+        "pps0 back: fresh open is a fresh source (seq %lu, default mode)", in.assert_sequence);
+  check(!time_pps_destroy(h0) && !close(fd1) && !close(fd2), "close PPS fds");
+}
+
 /* Parent: set up the environment, run ourselves preloaded, clean up. */
 static int spawn(char **argv)
 {
   char dir[PATH_MAX], lib[PATH_MAX], pre[2 * PATH_MAX], path[PATH_MAX + 32];
   const char *tmp = getenv("TMPDIR"), *old = getenv("LD_PRELOAD"), *asan = getenv("ASAN_OPTIONS");
-  static const char *const files[] = { "ptp0.conf", "ptp0.gone", ".tmp" };
+  static const char *const files[] = { "ptp0.conf", "ptp0.gone", ".tmp", "pps0.conf",
+                                       "pps0.gone", "pps1.conf", "pps1.gone" };
   unsigned i;
   int status;
   pid_t pid;
@@ -352,6 +558,9 @@ static int spawn(char **argv)
   setenv("FAKEDEV_PTP", "/dev/ptp0,/dev/ptp1", 1);
   setenv("FAKEDEV_PTP0", "offset_ns=37000123456,delay_ns=400", 1);
   unsetenv("FAKEDEV_PTP1");
+  setenv("FAKEDEV_PPS", "/dev/pps0,/dev/pps1", 1);
+  setenv("FAKEDEV_PPS0", "offset_ns=123456", 1);
+  setenv("FAKEDEV_PPS1", "miss_every=2,setparams=eperm,jitter_ns=1000", 1);
   setenv("FAKEDEV_CTL", dir, 1);
   setenv("FAKEDEV_IFACES", "fake0=0,fake1=1", 1);
   setenv("FAKEDEV_SELFTEST_CHILD", "1", 1);
@@ -383,6 +592,7 @@ int main(int argc, char **argv)
   if (!getenv("FAKEDEV_SELFTEST_CHILD") || !getenv("FAKEDEV_PTP") || !ctl)
     return spawn(argv);
   run_checks();
+  run_pps_checks();
   printf("%s: %d checks, %d failed\n", failures ? "FAIL" : "PASS", checks, failures);
   return failures ? 1 : 0;
 }
