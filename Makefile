@@ -14,7 +14,11 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
 PKGS := libsystemd libgps
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lsystemd -lgps)
+PKG_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
+# libgps is loaded on first use (bridge/gps_dl.c), by the soname of the libgps built against.
+LIBGPS_SONAME := $(shell objdump -p $$(pkg-config --variable=libdir libgps)/libgps.so 2>/dev/null \
+	| awk '/SONAME/ {print $$2}')
+LIBGPS_SONAME := $(or $(LIBGPS_SONAME),libgps.so.28)
 # iniparser 4.1 (Debian 12) ships no .pc file.
 INI_CFLAGS := $(shell pkg-config --cflags iniparser 2>/dev/null || echo -I/usr/include/iniparser)
 INI_LIBS := $(shell pkg-config --libs iniparser 2>/dev/null || echo -liniparser)
@@ -27,8 +31,8 @@ HARDEN ?= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection 
 HARDEN_LD ?= -pie -Wl,-z,relro,-z,now
 INCLUDES := -Ibridge -Isock -Ishm
 ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) $(INCLUDES) $(PKG_CFLAGS) $(INI_CFLAGS) \
-	-DRB_VERSION='"$(VERSION)"'
-LIBS = $(PKG_LIBS) $(INI_LIBS) -lm
+	-DRB_VERSION='"$(VERSION)"' -DLIBGPS_SONAME='"$(LIBGPS_SONAME)"'
+LIBS = $(PKG_LIBS) $(INI_LIBS)
 
 CORE_SRCS := $(filter-out bridge/main.c,$(wildcard bridge/*.c)) sock/out_sock.c shm/out_shm.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -15,6 +15,10 @@
       the number of calls into libfakedev.so's ioctl() (the emulated PHC reads and probes),
       and the instructions spent inside those calls (the emulated kernel work).
 
+  benchlib.py cgdiff SHORT_FILE LONG_FILE SAMPLES
+      The marginal self instructions per sample of each ELF object (the program, libc,
+      libsystemd, libfakedev, ...), from two such files: where the instructions go.
+
   benchlib.py shmread UNIT
       Prints "count clock_minus_receive_ns valid" of NTP SHM segment 0x4e545030 + UNIT,
       attached read-only and left in place. Exits 1 if it does not exist.
@@ -23,6 +27,9 @@
       Prints "cpu_ns vmhwm_kib pss_kib" summed over the PIDs: CPU time from
       /proc/PID/task/*/schedstat (ns), or from utime+stime in /proc/PID/stat when schedstat
       reads 0; VmHWM from /proc/PID/status; Pss from /proc/PID/smaps_rollup.
+
+  benchlib.py rssmap PID [N]
+      The N largest resident mappings of PID by object, in KiB: what the RSS is made of.
 """
 import ctypes
 import ctypes.util
@@ -109,21 +116,26 @@ def cmd_sink(argv):
             pass
 
 
-def cmd_cgparse(argv):
+def parse_callgrind(path):
+    """Returns (total_ir, fake_ioctl_calls, fake_ioctl_inclusive_ir, {object: self_ir})."""
     total = None
     calls = incl = 0
     ob = cob = cfn = None
+    self_ir = {}
     pending = None  # (is_fake_ioctl, n) between a calls= line and its cost line
-    with open(argv[0]) as f:
+    with open(path) as f:
         for line in f:
             c = line[:1]
             if c.isdigit() or c in "+-*":
+                ir = int(line.split()[-1])
                 if pending is not None:
                     if pending[0]:
                         calls += pending[1]
-                        incl += int(line.split()[-1])
+                        incl += ir
                     pending = None
                     cob = cfn = None
+                else:
+                    self_ir[ob] = self_ir.get(ob, 0) + ir
                 continue
             if line.startswith("ob="):
                 ob = line[3:].strip()
@@ -140,8 +152,35 @@ def cmd_cgparse(argv):
             elif line.startswith("totals:") or (line.startswith("summary:") and total is None):
                 total = int(line.split()[1])
     if total is None:
-        sys.exit("cgparse: no totals in %s" % argv[0])
-    print(total, calls, incl)
+        sys.exit("cgparse: no totals in %s" % path)
+    return total, calls, incl, self_ir
+
+
+def cmd_cgparse(argv):
+    print(*parse_callgrind(argv[0])[:3])
+
+
+def cmd_cgdiff(argv):
+    """cgdiff SHORT LONG SAMPLES: marginal self instructions per sample of each object, largest
+    first, as "object=Ir" items (objects under 2% of the total are summed into "other")."""
+    a = parse_callgrind(argv[0])[3]
+    b = parse_callgrind(argv[1])[3]
+    n = float(argv[2])
+    d = {}
+    for ob in set(a) | set(b):
+        name = os.path.basename(ob or "?")
+        name = name.split(".so")[0] if ".so" in name else name
+        d[name] = d.get(name, 0) + (b.get(ob, 0) - a.get(ob, 0)) / n
+    tot = sum(d.values())
+    items, other = [], 0.0
+    for name, v in sorted(d.items(), key=lambda kv: -kv[1]):
+        if tot > 0 and v >= 0.02 * tot:
+            items.append("%s %.0f" % (name, v))
+        else:
+            other += v
+    if abs(other) >= 0.5:
+        items.append("other %.0f" % other)
+    print(", ".join(items))
 
 
 class ShmTime(ctypes.Structure):
@@ -207,8 +246,30 @@ def cmd_proc(argv):
     print(cpu, hwm, pss)
 
 
+def cmd_rssmap(argv):
+    """rssmap PID [N]: the N (default 6) largest resident mappings of PID, by object."""
+    pid, top = argv[0], int(argv[1]) if len(argv) > 1 else 6
+    rss, name = {}, "?"
+    with open("/proc/%s/smaps" % pid) as f:
+        for line in f:
+            first = line.split(None, 1)[0]
+            if "-" in first and not first.endswith(":"):
+                parts = line.split()
+                name = os.path.basename(parts[5]) if len(parts) > 5 else "[anon]"
+                name = name.split(".so")[0] if ".so" in name else name
+            elif first == "Rss:":
+                rss[name] = rss.get(name, 0) + int(line.split()[1])
+    items = sorted(rss.items(), key=lambda kv: -kv[1])
+    out = ["%s %d" % kv for kv in items[:top] if kv[1] > 0]
+    rest = sum(v for _, v in items[top:])
+    if rest:
+        out.append("other %d" % rest)
+    print(", ".join(out))
+
+
 def main():
-    cmds = {"sink": cmd_sink, "cgparse": cmd_cgparse, "shmread": cmd_shmread, "proc": cmd_proc}
+    cmds = {"sink": cmd_sink, "cgparse": cmd_cgparse, "cgdiff": cmd_cgdiff, "shmread": cmd_shmread,
+            "proc": cmd_proc, "rssmap": cmd_rssmap}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](sys.argv[2:])

@@ -30,7 +30,7 @@ FAKELIB=$(readlink -f "$BUILD/tests/libfakedev.so")
 BENCH=$(pwd)/bench
 OUTDIR=$BUILD/bench
 RESULTS=$OUTDIR/results.txt
-NOTIME="setpriv --bounding-set -sys_time --"
+NOTIME=(setpriv --bounding-set -sys_time --)
 START_NS=$(date +%s%N)
 
 for f in "$RB_BIN" "$FAKELIB"; do
@@ -97,13 +97,17 @@ for ((i = 0; i < N_PHC; i++)); do
 done
 FAKE_ENV+=(FAKEDEV_PTP="$list")
 
-# Tools: a missing peer gives SKIP rows, not a failure.
+# Tools: a missing peer gives SKIP rows, not a failure. BENCH_WITHOUT="valgrind gpsd ..."
+# pretends that tools are missing (to check the SKIP paths).
+have() { [[ " ${BENCH_WITHOUT:-} " != *" $1 "* ]] && command -v "$1" >/dev/null; }
 SKIP_PY="" SKIP_VG="" SKIP_P2S="" SKIP_CHR="" SKIP_GPSD=""
+have python3 || SKIP_PY="python3 missing"
 [ -n "$PY" ] || SKIP_PY="python3 missing"
-command -v valgrind >/dev/null || SKIP_VG="valgrind missing"
-command -v phc2sys >/dev/null || SKIP_P2S="phc2sys (linuxptp) missing"
-command -v chronyd >/dev/null && command -v chronyc >/dev/null || SKIP_CHR="chronyd/chronyc missing"
-command -v gpsd >/dev/null || SKIP_GPSD="gpsd missing"
+have valgrind || SKIP_VG="valgrind missing"
+have phc2sys || SKIP_P2S="phc2sys (linuxptp) missing"
+have chronyd && have chronyc || SKIP_CHR="chronyd/chronyc missing"
+have gpsd || SKIP_GPSD="gpsd missing"
+have unshare || SKIP_GPSD="unshare missing (needed to keep gpsd's SHM segments private)"
 for u in $SHM_P1 $((SHM_P1 + 1)); do
   shm_exists "$u" && SKIP_P2S="SHM key $(shm_key "$u") already in use"
 done
@@ -171,20 +175,21 @@ calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 # at once: instruction counts do not depend on timing, and samples are counted, not assumed.
 # ---------------------------------------------------------------------------------------------
 declare -A CGPID CG_I CG_F CG_C CG_N
-P1_ROWS=()
 GPSD_HWM="" GPSD_PSS=""
 
 cg_start() { # NAME CMD...
   local name=$1
   shift
-  env "${FAKE_ENV[@]}" $NOTIME valgrind --tool=callgrind -q --callgrind-out-file="$T/cg.$name" \
+  env "${FAKE_ENV[@]}" "${NOTIME[@]}" valgrind --tool=callgrind -q --callgrind-out-file="$T/cg.$name" \
     --compress-strings=no --compress-pos=no --dump-line=no "$@" > "$T/$name.log" 2>&1 &
   CGPID[$name]=$!
   PIDS+=("$!")
 }
 
+# gpsd creates 9 SHM segments at start (NTP units 0-7 and its export segment): a private IPC
+# namespace keeps them away from everybody's and removes them when gpsd exits.
 gpsd_start() {
-  $NOTIME gpsd -N -n -S "$GPSD_PORT" -F "$T/gpsd.sock" > "$T/gpsd.log" 2>&1 &
+  unshare --ipc -- "${NOTIME[@]}" gpsd -N -n -S "$GPSD_PORT" -F "$T/gpsd.sock" > "$T/gpsd.log" 2>&1 &
   GPSD_PID=$!
   PIDS+=("$GPSD_PID")
 }
@@ -255,9 +260,8 @@ part1() {
   stop_pids $k
   stop_pids "$SINK1"
   for n in "${names[@]}"; do
-    if [ -s "$T/cg.$n" ] && read -r CG_I[$n] CG_F[$n] CG_C[$n] < <("$PY" "$BENCH/benchlib.py" cgparse "$T/cg.$n"); then
-      :
-    else
+    if ! { [ -s "$T/cg.$n" ] &&
+      read -r "CG_I[$n]" "CG_C[$n]" "CG_F[$n]" < <("$PY" "$BENCH/benchlib.py" cgparse "$T/cg.$n"); }; then
       CG_I[$n]=""
       say "no callgrind output for $n: $(tail -n 3 "$T/$n.log" | tr '\n' ' ')"
     fi
@@ -324,10 +328,11 @@ part2_bridge() {
   PIDS+=("$SINK2")
   wait_file 5 "$T/p2/sink.out.ready" || { P2_NOTE[bridge]="SOCK sink did not start"; return; }
   bridge_conf "$T/p2/bridge.conf" 10 "$T/p2" "$N_PHC"
-  env "${FAKE_ENV[@]}" $NOTIME "$RB_BIN" -f -c "$T/p2/bridge.conf" > "$T/p2/bridge.log" 2>&1 &
+  env "${FAKE_ENV[@]}" "${NOTIME[@]}" "$RB_BIN" -f -c "$T/p2/bridge.conf" > "$T/p2/bridge.log" 2>&1 &
   pid=$!
   PIDS+=("$pid")
   measure bridge "$pid"
+  P2_BRIDGE_MAP=$("$PY" "$BENCH/benchlib.py" rssmap "$pid" 8 2>/dev/null)
   alive "$pid" || P2_NOTE[bridge]="bridge exited early: $(tail -n 1 "$T/p2/bridge.log")"
   stop_pids "$pid"
   stop_pids "$SINK2"
@@ -342,7 +347,7 @@ part2_phc2sys() {
   for ((i = 0; i < N_PHC; i++)); do
     SHM_KEYS+=("$(shm_key $((SHM_P2 + i)))")
     # shellcheck disable=SC2046
-    env "${FAKE_ENV[@]}" $NOTIME phc2sys $(phc2sys_args /dev/ptp$i $((SHM_P2 + i))) \
+    env "${FAKE_ENV[@]}" "${NOTIME[@]}" phc2sys $(phc2sys_args /dev/ptp$i $((SHM_P2 + i))) \
       > "$T/p2s.$i.log" 2>&1 &
     pid=$!
     PIDS+=("$pid")
@@ -365,7 +370,7 @@ part2_chronyd() {
   [ -n "$SKIP_CHR" ] && return
   say "part 2: chronyd with $N_PHC refclock PHC, ${LOAD} s"
   chrony_conf "$d" "$N_PHC"
-  env "${FAKE_ENV[@]}" $NOTIME chronyd -x -d -u root -f "$d/chrony.conf" > "$T/p2c.log" 2>&1 &
+  env "${FAKE_ENV[@]}" "${NOTIME[@]}" chronyd -x -d -u root -f "$d/chrony.conf" > "$T/p2c.log" 2>&1 &
   pid=$!
   PIDS+=("$pid")
   wait_file 10 "$d/chronyd.sock" || { P2_NOTE[chronyd]="chronyd did not start"; stop_pids "$pid"; return; }
@@ -377,8 +382,19 @@ part2_chronyd() {
   stop_pids "$pid"
 }
 
+# gpsd's idle RSS, the memory goal's reference: measured during part 1 (it is idle), or on its
+# own when part 1 is skipped.
+gpsd_reference() {
+  [ -n "$SKIP_GPSD" ] || [ -n "$GPSD_HWM" ] && return
+  say "gpsd idle reference"
+  gpsd_start
+  sleep 2
+  gpsd_measure
+}
+
 # ---------------------------------------------------------------------------------------------
 part1
+gpsd_reference
 part2_bridge
 part2_phc2sys
 part2_chronyd
@@ -391,7 +407,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; els
 mib() { awk -v k="$1" 'BEGIN { printf "%.2f MiB", k / 1024 }'; }
 
 report() {
-  local b10 b25 p10 c25 row
+  local b10 b25 p10 c25 n
   echo "================ refclock-bridge benchmark results ================"
   echo "$(date -u +%Y-%m-%dT%H:%M:%SZ)  bridge $("$RB_BIN" -v | awk '{print $2}')  $(nproc) CPUs  $(uname -r)"
   echo "peers: phc2sys ${V_P2S:-?} (linuxptp), chronyd ${V_CHR:-?}, gpsd ${V_GPSD:-?}; ${V_VG:-valgrind ?}"
@@ -414,6 +430,7 @@ report() {
     elif [ -z "$3" ]; then
       printf '   %-34s %8s SKIP: %s\n' "$1" "$2" "no valid measurement (see logs)"
     else
+      # shellcheck disable=SC2086 # the cost strings are space-separated fields
       set -- "$1" "$2" $3 ${4:-$3}
       printf '   %-34s %8s %8s %8s %11s %7s %15s %7s\n' "$1" "$2" "$3" "$4" "$5" "$(ratio "$5" "$9")" \
         "$6" "$(ratio "$6" "${10}")"
@@ -426,6 +443,15 @@ report() {
   echo "   (ratio = peer / the bridge row with the same readings; chronyd 4.3 always takes"
   echo "   25 readings and has no output step; samples: bridge = datagrams at the sink, phc2sys ="
   echo "   SHM count/2, chronyd = its PHC reads; 'PHC rds' = calls into the fake's ioctl)"
+  if [ -n "$b10$p10$b25$c25" ]; then
+    echo "   where the instructions go (marginal self Ir/sample by ELF object):"
+    for n in b10 p10 b25 c25; do
+      [ -n "$(p1_cost $n)" ] || continue
+      printf '     %-4s %s\n' "$n:" "$("$PY" "$BENCH/benchlib.py" cgdiff "$T/cg.${n}s" "$T/cg.${n}l" \
+        "$(p1_cost $n | awk '{print $1}')")"
+    done
+    echo "     (b = bridge, p = phc2sys, c = chronyd; 10/25 = readings)"
+  fi
   if [ -n "$b10" ] && [ -n "$p10" ]; then
     echo "   goal (bridge < phc2sys per sample): $(awk -v b="$(echo "$b10" | awk '{print $3}')" \
       -v p="$(echo "$p10" | awk '{print $3}')" 'BEGIN {print (b < p) ? "met" : "NOT met"}')"
@@ -460,6 +486,7 @@ report() {
     printf '   %-34s %5s %8s %10s %14s %12s %10s %10s\n' "gpsd idle, no devices (reference)" 1 - - \
       "$(mib "$GPSD_HWM")" "$(mib "$GPSD_PSS")" - "$(ratio "$GPSD_HWM" "${P2_HWM[bridge]:-0}")"
   fi
+  [ -n "${P2_BRIDGE_MAP:-}" ] && echo "   bridge RSS by object (KiB): $P2_BRIDGE_MAP"
   echo "   (CPU % of one CPU; peak RSS = VmHWM, summed over processes for phc2sys, which counts"
   echo "   shared libraries 16 times: PSS shares them out; ratios are peer/bridge)"
   if [ -n "${P2_HWM[bridge]:-}" ] && [ -n "$GPSD_HWM" ]; then
@@ -469,6 +496,7 @@ report() {
   echo
   echo "3. Added error: delivered offset - injected (expected $EXPECT_NS ns after tai_offset 37)"
   if [ -n "${P2_SINK:-}" ]; then
+    # shellcheck disable=SC2086
     set -- $P2_SINK
     printf '   %-34s max |error| %s ns over %s samples on %s sockets (bad datagrams %s, silent sockets %s)\n' \
       "refclock-bridge SOCK (part 2)" "$3" "$1" "$N_PHC" "$2" "${P2_SINK_ZERO:-?}"
@@ -476,6 +504,7 @@ report() {
     printf '   %-34s SKIP: %s\n' "refclock-bridge SOCK (part 2)" "${SKIP_PY:-${P2_NOTE[bridge]:-no sink results}}"
   fi
   if [ -n "${P1_SINK_ERR:-}" ]; then
+    # shellcheck disable=SC2086
     set -- $P1_SINK_ERR
     printf '   %-34s max |error| %s ns (bad datagrams %s)\n' "refclock-bridge SOCK (part 1)" "$1" "$2"
   fi
@@ -483,6 +512,7 @@ report() {
     printf '   %-34s max |error| %s ns (last sample)\n' "phc2sys SHM (part 1)" "$P1_P2S_ERR"
   fi
   if [ -n "${P2_P2S:-}" ]; then
+    # shellcheck disable=SC2086
     set -- $P2_P2S
     printf '   %-34s max |error| %s ns, last sample of each of %s segments (%s samples; unreadable/invalid %s)\n' \
       "phc2sys SHM (part 2)" "$2" "$N_PHC" "$1" "$3"

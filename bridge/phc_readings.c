@@ -1,6 +1,7 @@
 /* Combining PHC readings. Arithmetic is in integer half-nanoseconds relative to the first
    reading used, so nothing measured is lost to rounding or overflow, even for a PHC that is
    decades away from the system clock. */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "phc_readings.h"
@@ -13,55 +14,46 @@ static int64_t div_round(int64_t num, int64_t den)
 bool phc_combine(const struct phc_reading *r, int n, enum phc_combine how, double quantile,
                  struct phc_result *out)
 {
-  int order[PHC_MAX_READINGS], k;
-  int64_t mid2_0, off2_0, sum_mid = 0, sum_off = 0, widest = 0;
+  int64_t width[PHC_MAX_READINGS], sum_mid = 0, sum_off = 0, widest = 0, base, mid2_0, off2_0;
+  uint32_t taken = 0;
+  int k, first = 0;
 
   if (n < 1 || n > PHC_MAX_READINGS)
     return false;
   for (int i = 0; i < n; i++) {
-    if (r[i].after_ns < r[i].before_ns)
+    width[i] = r[i].after_ns - r[i].before_ns;
+    if (width[i] < 0)
       return false;
-    order[i] = i;
+    if (width[i] < width[first])
+      first = i;
   }
-  /* Insertion sort by window width: n is at most 25. */
-  for (int i = 1; i < n; i++) {
-    int x = order[i], j = i;
-    int64_t dx = r[x].after_ns - r[x].before_ns;
-    while (j > 0 && r[order[j - 1]].after_ns - r[order[j - 1]].before_ns > dx) {
-      order[j] = order[j - 1];
-      j--;
-    }
-    order[j] = x;
-  }
-  if (how == PHC_COMBINE_MIN_DELAY) {
-    k = 1;
-  } else {
-    k = (int)(quantile * n + 0.999999);
-    k = k < 1 ? 1 : k > n ? n : k;
-  }
+  k = how == PHC_COMBINE_MIN_DELAY ? 1 : (int)(quantile * n + 0.999999);
+  k = k < 1 ? 1 : k > n ? n : k;
 
-  /* In half-ns relative to the narrowest reading's start: mid2 = before + after,
-     off2 = 2 * phc - (before + after). */
-  mid2_0 = r[order[0]].after_ns - r[order[0]].before_ns;
-  off2_0 = 2 * (r[order[0]].phc_ns - r[order[0]].before_ns) - mid2_0;
-  for (int j = 0; j < k; j++) {
-    const struct phc_reading *x = &r[order[j]];
-    int64_t width = x->after_ns - x->before_ns;
-    int64_t mid2 = 2 * (x->before_ns - r[order[0]].before_ns) + width;
-    int64_t off2 = 2 * (x->phc_ns - x->before_ns) - width;
-    sum_mid += mid2 - mid2_0;
-    sum_off += off2 - off2_0;
-    if (width > widest)
-      widest = width;
+  /* Sums over the k narrowest windows, found by selection (k is small), in half-ns relative
+     to the narrowest: mid2 = before + after, off2 = 2 * phc - (before + after). */
+  base = r[first].before_ns;
+  mid2_0 = width[first];
+  off2_0 = 2 * (r[first].phc_ns - base) - width[first];
+  widest = width[first];
+  taken = 1u << first;
+  for (int j = 1; j < k; j++) {
+    int best = -1;
+    for (int i = 0; i < n; i++)
+      if (!(taken & (1u << i)) && (best < 0 || width[i] < width[best]))
+        best = i;
+    taken |= 1u << best;
+    sum_mid += 2 * (r[best].before_ns - base) + width[best] - mid2_0;
+    sum_off += 2 * (r[best].phc_ns - r[best].before_ns) - width[best] - off2_0;
+    widest = width[best];
   }
   {
     /* Mean centre and mean offset, each in half-ns, then to ns. The centre may move by half
        a nanosecond in rounding; the offset, which is what is published, is rounded once. */
-    int64_t mid2 = mid2_0 + div_round(sum_mid, k);
-    int64_t off2 = off2_0 + div_round(sum_off, k);
-    int64_t sys = r[order[0]].before_ns + div_round(mid2, 2);
-    out->sys_ns = sys;
-    out->phc_ns = sys + div_round(off2, 2);
+    int64_t mid2 = mid2_0 + (k > 1 ? div_round(sum_mid, k) : 0);
+    int64_t off2 = off2_0 + (k > 1 ? div_round(sum_off, k) : 0);
+    out->sys_ns = base + div_round(mid2, 2);
+    out->phc_ns = out->sys_ns + div_round(off2, 2);
   }
   out->delay_ns = widest;
   out->used = k;

@@ -1,7 +1,11 @@
 /* The event loop: thin wrappers over sd-event so modules share one loop and one style. */
 #include <assert.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "memory.h"
@@ -133,4 +137,47 @@ void sched_fd_free(struct sched_fd *w)
     return;
   sd_event_source_disable_unref(w->src);
   free(w);
+}
+
+struct sched_periodic {
+  int fd;
+  struct sched_fd *watch;
+  sched_periodic_fn fn;
+  void *arg;
+};
+
+static void periodic_cb(void *arg, uint32_t revents)
+{
+  struct sched_periodic *t = arg;
+  uint64_t periods = 0;
+  (void)revents;
+  if (read(t->fd, &periods, sizeof(periods)) == (ssize_t)sizeof(periods) && periods > 0)
+    t->fn(t->arg, periods);
+}
+
+struct sched_periodic *sched_periodic_new(int64_t first_mono_ns, int64_t interval_ns,
+                                          sched_periodic_fn fn, void *arg)
+{
+  struct sched_periodic *t = xnew(struct sched_periodic);
+  struct itimerspec its = {.it_value = ns_to_ts(first_mono_ns > 0 ? first_mono_ns : 1),
+                           .it_interval = ns_to_ts(interval_ns)};
+
+  t->fn = fn;
+  t->arg = arg;
+  t->fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (t->fd < 0 || timerfd_settime(t->fd, TFD_TIMER_ABSTIME, &its, NULL) < 0) {
+    log_err("timerfd failed: %s", strerror(errno));
+    abort();
+  }
+  t->watch = sched_fd_new(t->fd, EPOLLIN, periodic_cb, t);
+  return t;
+}
+
+void sched_periodic_free(struct sched_periodic *t)
+{
+  if (!t)
+    return;
+  sched_fd_free(t->watch);
+  close(t->fd);
+  free(t);
 }

@@ -23,6 +23,15 @@ void sched_timer_after(struct sched_timer *t, int64_t delay_ns);
 void sched_timer_stop(struct sched_timer *t);
 void sched_timer_free(struct sched_timer *t);
 
+/* A fixed-rate timer that the kernel re-arms (a periodic timerfd): the cheapest wake-up for
+   per-sample polling. The callback gets the number of periods elapsed (more than 1 if late). */
+typedef void (*sched_periodic_fn)(void *arg, uint64_t periods);
+struct sched_periodic;
+
+struct sched_periodic *sched_periodic_new(int64_t first_mono_ns, int64_t interval_ns,
+                                          sched_periodic_fn fn, void *arg);
+void sched_periodic_free(struct sched_periodic *t);
+
 typedef void (*sched_fd_fn)(void *arg, uint32_t revents);
 struct sched_fd;
 

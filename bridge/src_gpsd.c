@@ -2,15 +2,13 @@
    gated on the fix. The gpsd socket lives in the event loop; nothing blocks but the connect. */
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include <gps.h>
-
+#include "gps_dl.h"
 #include "log.h"
 #include "memory.h"
 #include "sched.h"
@@ -37,6 +35,7 @@ struct gpsd_src {
   int64_t offset_ns;
   int precision;
   struct gps_data_t gps;
+  const struct gps_api *api;
   bool connected;
   struct sched_fd *watch;
   struct sched_timer *retry;
@@ -66,7 +65,7 @@ static void *gpsd_create(struct source *src, const struct conf_section *s)
   g->min_mode = conf_enum(s, "min_fix") == 0 ? MODE_2D : MODE_3D;
   g->min_satellites = (int)conf_int(s, "min_satellites");
   g->min_good_fixes = (int)conf_int(s, "min_good_fixes");
-  g->offset_ns = (int64_t)llround(conf_double(s, "offset") * 1e9);
+  g->offset_ns = round_to_ns(conf_double(s, "offset"));
   g->precision = conf_is_set(s, "precision") ? (int)conf_int(s, "precision")
                  : g->stream == STREAM_PPS ? -20 : -10;
   g->retry = sched_timer_new(try_connect, g);
@@ -102,7 +101,7 @@ static void disconnect(struct gpsd_src *g)
     return;
   sched_fd_free(g->watch);
   g->watch = NULL;
-  gps_close(&g->gps);
+  g->api->close(&g->gps);
   g->connected = false;
 }
 
@@ -214,7 +213,7 @@ static void on_readable(void *arg, uint32_t revents)
 
   /* The socket is non-blocking: gps_read returns 0 once no whole line is left. */
   for (;;) {
-    int r = gps_read(&g->gps, msg, sizeof(msg));
+    int r = g->api->read(&g->gps, msg, sizeof(msg));
     if (r < 0) {
       start_outage(g, "connection lost");
       return;
@@ -229,17 +228,22 @@ static void try_connect(void *arg)
 {
   struct gpsd_src *g = arg;
   unsigned flags = WATCH_ENABLE | WATCH_JSON | WATCH_PPS;
+  char err[256];
   int fd;
 
+  if (!g->api && !(g->api = gps_api_get(err, sizeof(err)))) {
+    start_outage(g, err);
+    return;
+  }
   memset(&g->gps, 0, sizeof(g->gps));
-  if (gps_open(g->host, g->port, &g->gps) != 0) {
-    start_outage(g, gps_errstr(errno));
+  if (g->api->open(g->host, g->port, &g->gps) != 0) {
+    start_outage(g, g->api->errstr(errno));
     return;
   }
   g->connected = true;
   if (g->device)
     flags |= WATCH_DEVICE;
-  if (gps_stream(&g->gps, flags, g->device) != 0) {
+  if (g->api->stream(&g->gps, flags, g->device) != 0) {
     start_outage(g, "cannot send the WATCH command");
     return;
   }
@@ -267,7 +271,7 @@ static void gpsd_destroy(void *priv)
   struct gpsd_src *g = priv;
 
   if (g->connected)
-    gps_stream(&g->gps, WATCH_DISABLE, NULL);
+    g->api->stream(&g->gps, WATCH_DISABLE, NULL);
   disconnect(g);
   sched_timer_free(g->retry);
   sched_timer_free(g->fix_timer);

@@ -1,6 +1,7 @@
 /* PHC source: reads /dev/ptpN (or a NIC's PHC) with the PTP_SYS_OFFSET* ioctls. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,8 +44,8 @@ struct phc {
   int64_t utc_minus_phc_ns;
   int precision; /* 1 when derived from the measurement */
   int fd;
-  int64_t next_poll;
-  struct sched_timer *timer;
+  struct sched_periodic *poller; /* while open: one wake-up per poll, re-armed by the kernel */
+  struct sched_timer *timer;     /* while closed: the next reopen attempt */
   struct backoff backoff;
   bool outage_logged;
   bool method_logged;
@@ -66,7 +67,7 @@ static bool phc_check(const struct conf_section *s)
 }
 
 static void on_timer(void *arg);
-static void poll_phc(struct phc *p);
+static void on_poll(void *arg, uint64_t periods);
 
 static void *phc_create(struct source *src, const struct conf_section *s)
 {
@@ -75,7 +76,7 @@ static void *phc_create(struct source *src, const struct conf_section *s)
   p->src = src;
   p->device = conf_is_set(s, "device") ? xstrdup(conf_str(s, "device")) : NULL;
   p->interface = conf_is_set(s, "interface") ? xstrdup(conf_str(s, "interface")) : NULL;
-  p->interval_ns = (int64_t)(conf_double(s, "interval") * 1e9 + 0.5);
+  p->interval_ns = round_to_ns(conf_double(s, "interval"));
   p->readings = (int)conf_int(s, "readings");
   p->forced = (enum phc_method)conf_enum(s, "method");
   p->combine = (enum phc_combine)conf_enum(s, "combine");
@@ -123,6 +124,8 @@ static void start_outage(struct phc *p, const char *what, int err)
     p->outage_logged = true;
   }
   source_lost(p->src);
+  sched_periodic_free(p->poller);
+  p->poller = NULL;
   if (p->fd >= 0) {
     close(p->fd);
     p->fd = -1;
@@ -163,8 +166,7 @@ static void try_open(struct phc *p)
   backoff_reset(&p->backoff);
   p->method = p->forced;
   p->method_logged = false;
-  p->next_poll = monotonic_ns();
-  poll_phc(p);
+  p->poller = sched_periodic_new(monotonic_ns(), p->interval_ns, on_poll, p);
 }
 
 static int read_precise(struct phc *p, struct phc_reading *r)
@@ -179,7 +181,7 @@ static int read_precise(struct phc *p, struct phc_reading *r)
   return 1;
 }
 
-static int64_t clock_time_ns(const struct ptp_clock_time *t)
+static inline int64_t clock_time_ns(const struct ptp_clock_time *t)
 {
   return (int64_t)t->sec * NS_PER_SEC + t->nsec;
 }
@@ -188,7 +190,8 @@ static int read_extended(struct phc *p, struct phc_reading *r)
 {
   struct ptp_sys_offset_extended x;
 
-  memset(&x, 0, sizeof(x));
+  /* Only the request header: the kernel fills every timestamp asked for. */
+  memset(&x, 0, offsetof(struct ptp_sys_offset_extended, ts));
   x.n_samples = (unsigned)p->readings;
   if (ioctl(p->fd, PTP_SYS_OFFSET_EXTENDED, &x) < 0)
     return -errno;
@@ -204,7 +207,7 @@ static int read_basic(struct phc *p, struct phc_reading *r)
 {
   struct ptp_sys_offset x;
 
-  memset(&x, 0, sizeof(x));
+  memset(&x, 0, offsetof(struct ptp_sys_offset, ts));
   x.n_samples = (unsigned)p->readings;
   if (ioctl(p->fd, PTP_SYS_OFFSET, &x) < 0)
     return -errno;
@@ -265,34 +268,29 @@ static int read_phc(struct phc *p, struct phc_reading *r)
   return n;
 }
 
-static void poll_phc(struct phc *p)
+static void on_poll(void *arg, uint64_t periods)
 {
+  struct phc *p = arg;
   struct phc_reading r[PHC_MAX_READINGS];
   struct phc_result res;
   struct rb_sample sample;
-  int n = read_phc(p, r);
+  int n;
 
-  /* Fixed cadence on the monotonic clock, whatever the read took. */
-  p->next_poll += p->interval_ns;
-  if (p->next_poll < monotonic_ns())
-    p->next_poll = monotonic_ns() + p->interval_ns;
-
+  (void)periods; /* a late wake-up takes one sample, not a burst */
+  n = read_phc(p, r);
   if (n < 0) {
     if (unsupported(n)) {
       log_rl(&p->rl_read, LOG_ERR, "source %s: %s does not support method %s: %s",
              source_name(p->src), p->path, method_names[p->forced], strerror(-n));
       source_lost(p->src);
-      sched_timer_at(p->timer, p->next_poll);
     } else if (n == -EINTR || n == -EBUSY || n == -EAGAIN) {
       log_rl(&p->rl_read, LOG_WARNING, "source %s: reading %s: %s; skipping this poll",
              source_name(p->src), p->path, strerror(-n));
-      sched_timer_at(p->timer, p->next_poll);
     } else {
       start_outage(p, "lost", -n);
     }
     return;
   }
-  sched_timer_at(p->timer, p->next_poll);
   if (!phc_combine(r, n, p->combine, p->quantile, &res)) {
     log_rl(&p->rl_read, LOG_WARNING, "source %s: system clock stepped during a read; skipped",
            source_name(p->src));
@@ -306,14 +304,10 @@ static void poll_phc(struct phc *p)
   source_publish(p->src, &sample);
 }
 
+/* Only reopen attempts use the one-shot timer. */
 static void on_timer(void *arg)
 {
-  struct phc *p = arg;
-
-  if (p->fd < 0)
-    try_open(p);
-  else
-    poll_phc(p);
+  try_open(arg);
 }
 
 static void phc_start(void *priv)
@@ -326,6 +320,7 @@ static void phc_destroy(void *priv)
   struct phc *p = priv;
 
   sched_timer_free(p->timer);
+  sched_periodic_free(p->poller);
   if (p->fd >= 0)
     close(p->fd);
   free(p->device);

@@ -2,7 +2,6 @@
    numbered with its second by a lock source (serial time) or a trusted system clock. */
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,10 +77,10 @@ static void *pps_create(struct source *src, const struct conf_section *s)
   p->src = src;
   p->device = xstrdup(conf_str(s, "device"));
   p->edge = (enum edge)conf_enum(s, "edge");
-  p->interval_ns = (int64_t)llround(conf_double(s, "interval") * 1e9);
+  p->interval_ns = round_to_ns(conf_double(s, "interval"));
   p->lock = conf_is_set(s, "lock") && conf_refs(s, "lock", &names) ? xstrdup(names[0]) : NULL;
   p->trust_system_clock = conf_bool(s, "trust_system_clock");
-  p->offset_ns = (int64_t)llround(conf_double(s, "offset") * 1e9);
+  p->offset_ns = round_to_ns(conf_double(s, "offset"));
   p->precision = (int)conf_int(s, "precision");
   p->fd = -1;
   p->timer = sched_timer_new(on_timer, p);

@@ -40,9 +40,20 @@ void backoff_reset(struct backoff *b)
 
 int precision_from_ns(int64_t ns)
 {
-  int p = -30;
-  /* 2^-30 s is about 0.93 ns: the finest step a nanosecond timestamp can express. */
-  while (p < 0 && (double)ns > 1e9 * __builtin_ldexp(1.0, p))
+  /* 2^p seconds in ns, p = -30 .. -1, rounded down: integer compares, no libm on the path. */
+  static const int64_t limit[30] = {
+    0, 1, 3, 7, 14, 29, 59, 119, 238, 476, 953, 1907, 3814, 7629, 15258, 30517, 61035,
+    122070, 244140, 488281, 976562, 1953125, 3906250, 7812500, 15625000, 31250000, 62500000,
+    125000000, 250000000, 500000000,
+  };
+  int p = 0;
+  while (p < 30 && ns > limit[p])
     p++;
-  return p;
+  return p - 30;
+}
+
+int64_t round_to_ns(double seconds)
+{
+  double ns = seconds * 1e9;
+  return (int64_t)(ns < 0 ? ns - 0.5 : ns + 0.5);
 }

@@ -41,5 +41,7 @@ void backoff_reset(struct backoff *b);
 
 /* log2 of a duration in seconds, rounded up and clamped to [-30, 0], as NTP precision. */
 int precision_from_ns(int64_t ns);
+/* Seconds (from the configuration) to the nearest nanosecond. */
+int64_t round_to_ns(double seconds);
 
 #endif

@@ -1,0 +1,21 @@
+/* libgps, loaded on first use: its C++ and D-Bus dependencies cost about 1 MiB of memory, which
+   a bridge without a gpsd source should not pay. */
+#ifndef RB_GPS_DL_H
+#define RB_GPS_DL_H
+
+#include <stddef.h>
+
+#include <gps.h>
+
+struct gps_api {
+  int (*open)(const char *host, const char *port, struct gps_data_t *gps);
+  int (*close)(struct gps_data_t *gps);
+  int (*read)(struct gps_data_t *gps, char *message, int message_len);
+  int (*stream)(struct gps_data_t *gps, unsigned int flags, void *data);
+  const char *(*errstr)(const int err);
+};
+
+/* The loaded API, or NULL with the reason in err. Loads once. */
+const struct gps_api *gps_api_get(char *err, size_t err_len);
+
+#endif
