@@ -12,9 +12,9 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
-PKGS := libsystemd libgps
+PKGS := libsystemd jansson libgps
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
+PKG_LIBS := $(shell pkg-config --libs libsystemd jansson 2>/dev/null || echo -lsystemd -ljansson)
 # libgps is loaded on first use (bridge/gps_dl.c), by the soname of the libgps built against.
 LIBGPS_SONAME := $(shell objdump -p $$(pkg-config --variable=libdir libgps)/libgps.so 2>/dev/null \
 	| awk '/SONAME/ {print $$2}')

@@ -30,7 +30,7 @@ const struct gps_api *gps_api_get(char *err, size_t err_len)
   } while (0)
   LOAD(open, "gps_open");
   LOAD(close, "gps_close");
-  LOAD(read, "gps_read");
+  LOAD(unpack, "gps_unpack");
   LOAD(stream, "gps_stream");
   LOAD(errstr, "gps_errstr");
 #undef LOAD

@@ -10,7 +10,7 @@
 struct gps_api {
   int (*open)(const char *host, const char *port, struct gps_data_t *gps);
   int (*close)(struct gps_data_t *gps);
-  int (*read)(struct gps_data_t *gps, char *message, int message_len);
+  int (*unpack)(char *line, struct gps_data_t *gps);
   int (*stream)(struct gps_data_t *gps, unsigned int flags, void *data);
   const char *(*errstr)(const int err);
 };

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "gps_dl.h"
 #include "log.h"
@@ -23,7 +26,7 @@ static const char *const fix_names[] = {"2d", "3d", NULL};
 #define RETRY_MAX_NS (30 * NS_PER_SEC)
 /* gpsd reports a fix every cycle (1 s or faster): three missed cycles mean no fix. */
 #define FIX_TIMEOUT_NS (3 * NS_PER_SEC)
-#define MSG_MAX 4096
+#define LINE_MAX_LEN 8192
 
 struct gpsd_src {
   struct source *src;
@@ -48,6 +51,9 @@ struct gpsd_src {
   bool fix_ok;
   uint64_t malformed;
   struct log_ratelimit rl_bad;
+  char line[LINE_MAX_LEN]; /* bytes received, up to a whole line */
+  size_t line_len;
+  bool discarding;         /* inside an overlong line: drop until its end */
 };
 
 static void try_connect(void *arg);
@@ -156,8 +162,6 @@ static void on_timedelta(struct gpsd_src *g, const struct timedelta_t *td)
 {
   struct rb_sample s;
 
-  if (td->real.tv_sec == 0 && td->real.tv_nsec == 0)
-    return;
   s.sys_ns = ts_to_ns(&td->clock);
   s.ref_ns = ts_to_ns(&td->real) + g->offset_ns;
   s.leap = RB_LEAP_NONE;
@@ -166,61 +170,114 @@ static void on_timedelta(struct gpsd_src *g, const struct timedelta_t *td)
   source_publish(g->src, &s);
 }
 
-/* gpsd speaks JSON objects, one per line; anything else is dropped and counted. */
-static bool well_formed(const char *msg)
+static void count_malformed(struct gpsd_src *g, const char *what_was_wrong)
 {
-  size_t n = strlen(msg);
-  while (n > 0 && (msg[n - 1] == '\r' || msg[n - 1] == ' '))
-    n--;
-  return strncmp(msg, "{\"class\":\"", 10) == 0 && n > 11 && msg[n - 1] == '}';
+  g->malformed++;
+  log_rl(&g->rl_bad, LOG_WARNING, "source %s: malformed message from gpsd dropped (%s; %llu so far)",
+         source_name(g->src), what_was_wrong, (unsigned long long)g->malformed);
 }
 
-static void handle_message(struct gpsd_src *g, const char *msg)
+/* Acts on one report that libgps has just unpacked. */
+static void handle_report(struct gpsd_src *g, const char *cls)
 {
-  if (!well_formed(msg)) {
-    g->malformed++;
-    log_rl(&g->rl_bad, LOG_WARNING, "source %s: malformed message from gpsd dropped (%llu so far)",
-           source_name(g->src), (unsigned long long)g->malformed);
-    return;
-  }
-  if (strncmp(msg, "{\"class\":\"SKY\"", 14) == 0) {
+  const struct timedelta_t *td;
+  bool toff = strcmp(cls, "TOFF") == 0;
+
+  if (strcmp(cls, "SKY") == 0) {
     if (g->gps.set & SATELLITE_SET) {
       g->have_sky = true;
       g->satellites_used = g->gps.satellites_used;
     }
-  } else if (strncmp(msg, "{\"class\":\"TPV\"", 14) == 0) {
-    on_tpv(g);
-  } else if (strncmp(msg, "{\"class\":\"TOFF\"", 15) == 0) {
-    if (g->stream != STREAM_SERIAL || !(g->gps.set & TOFF_SET))
-      return;
+  } else if (strcmp(cls, "TPV") == 0) {
+    if (!(g->gps.set & MODE_SET))
+      count_malformed(g, "TPV without a mode");
+    else
+      on_tpv(g);
+  } else {
 #if GPSD_API_MAJOR_VERSION <= 11
     /* libgps up to API 11 (gpsd 3.22) parses TOFF into gpsdata.pps. */
-    on_timedelta(g, &g->gps.pps);
+    td = &g->gps.pps;
 #else
-    on_timedelta(g, &g->gps.toff);
+    td = toff ? &g->gps.toff : &g->gps.pps;
 #endif
-  } else if (strncmp(msg, "{\"class\":\"PPS\"", 14) == 0) {
-    if (g->stream == STREAM_PPS && (g->gps.set & PPS_SET))
-      on_timedelta(g, &g->gps.pps);
+    if (!(g->gps.set & (toff ? TOFF_SET : PPS_SET)) || td->real.tv_sec <= 0 ||
+        td->clock.tv_sec <= 0 || td->real.tv_nsec >= NS_PER_SEC || td->clock.tv_nsec >= NS_PER_SEC) {
+      count_malformed(g, toff ? "TOFF without valid times" : "PPS without valid times");
+      return;
+    }
+    if ((toff && g->stream == STREAM_SERIAL) || (!toff && g->stream == STREAM_PPS))
+      on_timedelta(g, td);
   }
 }
 
+/* One line from gpsd. It is checked with jansson and re-serialised compactly before libgps
+   unpacks it: libgps's own parser can spin forever on some malformed input, and a string value
+   could otherwise smuggle in a "class". Reports the bridge does not use are skipped. */
+static void handle_line(struct gpsd_src *g, const char *line, size_t len)
+{
+  static const char *const wanted[] = {"TPV", "SKY", "TOFF", "PPS", NULL};
+  json_error_t err;
+  json_t *obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err);
+  const char *cls = json_is_object(obj) ? json_string_value(json_object_get(obj, "class")) : NULL;
+  char *compact;
+  int i;
+
+  if (!cls) {
+    count_malformed(g, obj ? "a JSON value without a class" : "not JSON");
+    json_decref(obj);
+    return;
+  }
+  for (i = 0; wanted[i] && strcmp(cls, wanted[i]) != 0; i++)
+    ;
+  if (!wanted[i]) {
+    json_decref(obj);
+    return;
+  }
+  compact = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(obj);
+  if (!compact)
+    return;
+  /* libgps accumulates flags and keeps old values: clear them so that a report that fails to
+     unpack can never re-publish an earlier sample. */
+  g->gps.set = 0;
+  memset(&g->gps.pps, 0, sizeof(g->gps.pps));
+  memset(&g->gps.toff, 0, sizeof(g->gps.toff));
+  g->api->unpack(compact, &g->gps);
+  handle_report(g, wanted[i]);
+  free(compact);
+}
+
+/* Reads what gpsd sent, without blocking, and handles each whole line. */
 static void on_readable(void *arg, uint32_t revents)
 {
   struct gpsd_src *g = arg;
-  char msg[MSG_MAX];
   (void)revents;
 
-  /* The socket is non-blocking: gps_read returns 0 once no whole line is left. */
   for (;;) {
-    int r = g->api->read(&g->gps, msg, sizeof(msg));
-    if (r < 0) {
-      start_outage(g, "connection lost");
+    ssize_t n = recv((int)g->gps.gps_fd, g->line + g->line_len, sizeof(g->line) - g->line_len, 0);
+    char *start = g->line, *nl;
+
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+      return;
+    if (n <= 0) {
+      start_outage(g, n == 0 ? "connection closed" : strerror(errno));
       return;
     }
-    if (r == 0)
-      return;
-    handle_message(g, msg);
+    g->line_len += (size_t)n;
+    while ((nl = memchr(start, '\n', g->line_len - (size_t)(start - g->line)))) {
+      if (g->discarding)
+        g->discarding = false;
+      else
+        handle_line(g, start, (size_t)(nl - start));
+      start = nl + 1;
+    }
+    g->line_len -= (size_t)(start - g->line);
+    memmove(g->line, start, g->line_len);
+    if (g->line_len == sizeof(g->line)) {
+      count_malformed(g, "a line longer than 8 KiB");
+      g->discarding = true;
+      g->line_len = 0;
+    }
   }
 }
 
@@ -249,6 +306,8 @@ static void try_connect(void *arg)
   }
   fd = (int)g->gps.gps_fd;
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  g->line_len = 0;
+  g->discarding = false;
   g->watch = sched_fd_new(fd, EPOLLIN, on_readable, g);
   if (g->outage_logged)
     log_notice("source %s: gpsd at %s:%s is back", source_name(g->src), g->host, g->port);

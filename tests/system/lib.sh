@@ -105,3 +105,32 @@ chrony_system_time() { chronyc_ -c tracking | awk -F, '{print $5}'; }
 
 # abs difference in ns between two decimal second values, via awk
 diff_ns() { awk -v a="$1" -v b="$2" 'BEGIN{d=(a-b)*1e9; if(d<0)d=-d; printf "%.1f", d}'; }
+
+# start_gpsfake CAPTURE PORT [START]: a real gpsd fed by gpsfake, replaying a shipped capture
+# rebased to START (default: the next second + 1). gpsd runs in a private IPC namespace so
+# the NTP SHM segments it creates at start-up vanish with it.
+start_gpsfake() {
+  local cap=$1 port=$2 start=${3:-now+1} pace replay="$T/replay-$2.nmea"
+  /usr/bin/python3 "$HERE/../data/rebase_nmea.py" "$cap" "$replay" --start "$start" \
+    || fail "cannot rebase $cap"
+  pace=$(/usr/bin/python3 "$HERE/../data/rebase_nmea.py" --pace "$replay")
+  TMPDIR=$T unshare --ipc gpsfake -1 -n -q -c "$pace" -W 1 -P "$port" "$replay" \
+    >> "$T/gpsfake.log" 2>&1 &
+  GPSFAKE_PID=$!
+  PIDS+=("$GPSFAKE_PID")
+  wait_for 10 gpsd_listening "$port" || fail "gpsd did not start on port $port"
+  GPSD_PID=$(pgrep -f -- "gpsd .*-S $port" | head -n 1)
+  PIDS+=("$GPSD_PID")
+}
+gpsd_listening() { ss -ltn "sport = :$1" | grep -q LISTEN; }
+
+# gpsfake ignores SIGTERM (only its gpsd dies); kill it outright.
+stop_gpsfake() {
+  kill "$GPSD_PID" 2>/dev/null
+  kill -9 "$GPSFAKE_PID" 2>/dev/null
+  wait "$GPSFAKE_PID" 2>/dev/null
+  wait_for 5 bash -c "! kill -0 $GPSD_PID 2>/dev/null"
+}
+
+# Offsets (ns) the bridge published for a source, from its debug log.
+bridge_offsets() { sed -n "s/.*source $1: sample at [0-9.]* offset \([-+0-9]*\) ns.*/\1/p" "$T/bridge.log"; }

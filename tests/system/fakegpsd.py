@@ -1,0 +1,47 @@
+#!/usr/bin/python3
+"""A scripted gpsd for malformed-input tests: speaks gpsd's JSON on TCP, once a second sends
+TPV (3D fix), TOFF (serial time, 0.3 s late) and PPS (an edge PPS_OFFSET_NS before the
+second), interleaved with malformed lines. Usage: fakegpsd.py PORT [GARBAGE_PER_CYCLE]"""
+import socket, sys, time
+
+PPS_OFFSET_NS = 123456  # true minus system at the edge
+port = int(sys.argv[1])
+garbage_per_cycle = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+GARBAGE = [
+    b'this is not json\n',
+    b'{"class":"TPV","device":"/dev/ttyX","mode":3,"time":"2026-\n',   # truncated
+    b'{"device":"/dev/ttyX","mode":3}\n',                               # no class
+    b'\x00\xff\xfe binary noise \x80\n',
+    b'{"class":"TOFF","real_sec":"soon"}\n',                           # wrong types
+    b'[1,2,3]\n',
+]
+
+srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", port))
+srv.listen(4)
+while True:
+    conn, _ = srv.accept()
+    conn.sendall(b'{"class":"VERSION","release":"3.22","rev":"3.22","proto_major":3,"proto_minor":14}\n')
+    g = 0
+    try:
+        while True:
+            now = time.time_ns()
+            sec = now // 10**9 + 1
+            time.sleep((sec * 10**9 - now) / 1e9)       # at the whole second
+            edge = sec * 10**9 - PPS_OFFSET_NS
+            t = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(sec))
+            lines = [
+                b'{"class":"PPS","device":"/dev/ttyX","real_sec":%d,"real_nsec":0,"clock_sec":%d,"clock_nsec":%d,"precision":-20}\n'
+                % (sec, edge // 10**9, edge % 10**9),
+                b'{"class":"TPV","device":"/dev/ttyX","mode":3,"time":"%s","ept":0.005}\n' % t.encode(),
+                b'{"class":"TOFF","device":"/dev/ttyX","real_sec":%d,"real_nsec":0,"clock_sec":%d,"clock_nsec":300000000,"precision":-1}\n'
+                % (sec, sec),
+            ]
+            for i, line in enumerate(lines):
+                conn.sendall(line)
+                for _ in range(garbage_per_cycle if i == 0 else 0):
+                    conn.sendall(GARBAGE[g % len(GARBAGE)])
+                    g += 1
+    except (BrokenPipeError, ConnectionResetError):
+        conn.close()
