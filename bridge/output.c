@@ -57,14 +57,19 @@ bool output_unchanged(const struct conf *c, const char *name)
 void output_reconfigure(const struct conf *c)
 {
   size_t kept = 0;
+  bool *keep = xnew_array(bool, n_outputs);
 
-  /* Outputs whose section is gone or changed are closed; the rest keep their connections. */
+  /* Outputs whose section is gone or changed are closed; the rest keep their connections.
+     Decide for all first: output_unchanged() looks through the whole list. */
+  for (size_t i = 0; i < n_outputs; i++)
+    keep[i] = output_unchanged(c, outputs[i]->name);
   for (size_t i = 0; i < n_outputs; i++) {
-    if (output_unchanged(c, outputs[i]->name))
+    if (keep[i])
       outputs[kept++] = outputs[i];
     else
       destroy(outputs[i]);
   }
+  free(keep);
   n_outputs = kept;
   for (size_t i = 0; i < conf_count(c); i++) {
     const struct conf_section *s = conf_at(c, i);

@@ -82,12 +82,19 @@ static bool unchanged(const struct conf *c, const struct source *src)
 void source_drop_changed(const struct conf *c)
 {
   size_t kept = 0;
+  bool *keep = xnew_array(bool, n_sources);
+
+  /* Decide for all first, then destroy: a PPS source may look up its lock source by name
+     while being destroyed. */
+  for (size_t i = 0; i < n_sources; i++)
+    keep[i] = unchanged(c, sources[i]);
   for (size_t i = 0; i < n_sources; i++) {
-    if (unchanged(c, sources[i]))
+    if (keep[i])
       sources[kept++] = sources[i];
     else
       destroy(sources[i]);
   }
+  free(keep);
   n_sources = kept;
 }
 

@@ -1,12 +1,15 @@
 #!/usr/bin/python3
 """A scripted gpsd for malformed-input tests: speaks gpsd's JSON on TCP, once a second sends
 TPV (3D fix), TOFF (serial time, 0.3 s late) and PPS (an edge PPS_OFFSET_NS before the
-second), interleaved with malformed lines. Usage: fakegpsd.py PORT [GARBAGE_PER_CYCLE]"""
+second), interleaved with malformed lines.
+Usage: fakegpsd.py PORT [GARBAGE_PER_CYCLE [TOFF_CYCLES]]: after TOFF_CYCLES cycles TOFF stops
+while TPV goes on (serial time goes stale with the fix still reported)."""
 import socket, sys, time
 
 PPS_OFFSET_NS = 123456  # true minus system at the edge
 port = int(sys.argv[1])
 garbage_per_cycle = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+toff_cycles = int(sys.argv[3]) if len(sys.argv) > 3 else -1
 GARBAGE = [
     b'this is not json\n',
     b'{"class":"TPV","device":"/dev/ttyX","mode":3,"time":"2026-\n',   # truncated
@@ -24,6 +27,7 @@ while True:
     conn, _ = srv.accept()
     conn.sendall(b'{"class":"VERSION","release":"3.22","rev":"3.22","proto_major":3,"proto_minor":14}\n')
     g = 0
+    cycle = 0
     try:
         while True:
             now = time.time_ns()
@@ -38,6 +42,9 @@ while True:
                 b'{"class":"TOFF","device":"/dev/ttyX","real_sec":%d,"real_nsec":0,"clock_sec":%d,"clock_nsec":300000000,"precision":-1}\n'
                 % (sec, sec),
             ]
+            cycle += 1
+            if 0 <= toff_cycles < cycle:
+                lines = lines[:2]
             for i, line in enumerate(lines):
                 conn.sendall(line)
                 for _ in range(garbage_per_cycle if i == 0 else 0):

@@ -19,7 +19,7 @@ cleanup() {
   sleep 0.2
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
   for k in "${SHM_KEYS[@]}"; do ipcrm -M "$k" 2>/dev/null; done
-  rm -rf "$T"
+  [ -n "${KEEP_T:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
 
