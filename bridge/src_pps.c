@@ -38,6 +38,7 @@ struct pps {
   pps_handle_t handle;
   bool have_seq;
   unsigned long last_seq;
+  int64_t last_edge_ns;
   int64_t expect_mono;    /* when the next edge is due, on the monotonic clock; 0 if unknown */
   struct sched_timer *timer;
   struct backoff backoff;
@@ -170,6 +171,7 @@ static void try_open(struct pps *p)
              p->lock ? p->lock : "the system clock");
   p->outage_logged = false;
   p->have_seq = false;
+  p->last_edge_ns = 0;
   p->expect_mono = 0;
   backoff_reset(&p->backoff);
   on_timer(p);
@@ -183,11 +185,18 @@ static void handle_edge(struct pps *p, const struct timespec *ts, unsigned long 
   enum rb_leap leap;
   enum pps_number r;
 
-  if (p->have_seq && seq - p->last_seq > 1) {
-    p->missed += seq - p->last_seq - 1;
-    log_rl(&p->rl_drop, LOG_NOTICE, "source %s: %lu edge(s) missed on %s", source_name(p->src),
-           seq - p->last_seq - 1, p->device);
+  /* The kernel counts only pulses that came: a pulse that never came shows as a gap in time;
+     a jump in the sequence means edges came faster than they were fetched. */
+  if (p->last_edge_ns && edge_ns - p->last_edge_ns > NS_PER_SEC + NS_PER_SEC / 2) {
+    int64_t gap = (edge_ns - p->last_edge_ns + NS_PER_SEC / 2) / NS_PER_SEC - 1;
+    p->missed += (uint64_t)gap;
+    log_rl(&p->rl_drop, LOG_NOTICE, "source %s: %lld edge(s) missed on %s (%llu so far)",
+           source_name(p->src), (long long)gap, p->device, (unsigned long long)p->missed);
+  } else if (p->have_seq && seq - p->last_seq > 1) {
+    log_rl(&p->rl_drop, LOG_NOTICE, "source %s: %lu edge(s) came between two fetches on %s",
+           source_name(p->src), seq - p->last_seq - 1, p->device);
   }
+  p->last_edge_ns = edge_ns;
   p->edges++;
   r = pps_number_edge(edge_ns, lock ? source_last(lock) : NULL, p->trust_system_clock,
                       &second_ns, &leap);
