@@ -12,6 +12,7 @@
 #include "output.h"
 #include "sched.h"
 #include "source.h"
+#include "tracker.h"
 
 #ifndef RB_VERSION
 #define RB_VERSION "unknown"
@@ -29,6 +30,7 @@ static const struct conf_kind conf_kinds[] = {
   {.name = "bridge", .named = false, .keys = bridge_keys},
   {.name = "source", .named = true, .keys = source_common_keys, .drivers = source_conf_drivers},
   {.name = "output", .named = true, .drivers = output_conf_drivers},
+  {.name = "tracker", .named = true, .keys = tracker_common_keys, .drivers = tracker_conf_drivers},
 };
 
 static const char *config_path = DEFAULT_CONFIG;
@@ -62,7 +64,9 @@ static void apply(const struct conf *c)
 {
   apply_bridge_section(c);
   source_drop_changed(c);
+  tracker_drop_changed(c);
   output_reconfigure(c);
+  tracker_add_new(c);
   source_add_new(c);
 }
 
@@ -70,6 +74,7 @@ static void stop_modules(void)
 {
   source_fini();
   output_fini();
+  tracker_fini();
 }
 
 /* A bad new configuration is rejected and the running one kept. */

@@ -19,6 +19,7 @@
 #include "phc_readings.h"
 #include "sched.h"
 #include "source.h"
+#include "tracker.h"
 #include "util.h"
 
 enum phc_method { METHOD_AUTO, METHOD_PRECISE, METHOD_EXTENDED, METHOD_BASIC };
@@ -42,7 +43,11 @@ struct phc {
   enum phc_combine combine;
   double quantile;
   int64_t utc_minus_phc_ns;
+  bool tai;
   int precision; /* 1 when derived from the measurement */
+  char *tracker;  /* gate on this PTP tracker's state; NULL: always valid */
+  bool publish_in_holdover;
+  bool gate_open;
   int fd;
   struct sched_periodic *poller; /* while open: one wake-up per poll, re-armed by the kernel */
   struct sched_timer *timer;     /* while closed: the next reopen attempt */
@@ -59,6 +64,16 @@ static bool phc_check(const struct conf_section *s)
               "set exactly one of 'device' and 'interface'");
     return false;
   }
+  if (conf_is_set(s, "tracker")) {
+    const char *const *names;
+    if (conf_refs(s, "tracker", &names) != 1) {
+      conf_fail(s, "tracker", "name exactly one tracker");
+      return false;
+    }
+  } else if (conf_is_set(s, "publish_in_holdover")) {
+    conf_fail(s, "publish_in_holdover", "only meaningful with 'tracker'");
+    return false;
+  }
   if (conf_enum(s, "timescale") == TIMESCALE_UTC && conf_is_set(s, "tai_offset")) {
     conf_fail(s, "tai_offset", "only meaningful with timescale = tai");
     return false;
@@ -68,6 +83,7 @@ static bool phc_check(const struct conf_section *s)
 
 static void on_timer(void *arg);
 static void on_poll(void *arg, uint64_t periods);
+static bool gate_allows(const struct phc *p, enum trk_state st);
 
 static void *phc_create(struct source *src, const struct conf_section *s)
 {
@@ -81,9 +97,16 @@ static void *phc_create(struct source *src, const struct conf_section *s)
   p->forced = (enum phc_method)conf_enum(s, "method");
   p->combine = (enum phc_combine)conf_enum(s, "combine");
   p->quantile = conf_double(s, "quantile");
+  p->tai = conf_enum(s, "timescale") == TIMESCALE_TAI;
   p->utc_minus_phc_ns =
       conf_enum(s, "timescale") == TIMESCALE_TAI ? -conf_int(s, "tai_offset") * NS_PER_SEC : 0;
   p->precision = conf_is_set(s, "precision") ? (int)conf_int(s, "precision") : 1;
+  if (conf_is_set(s, "tracker")) {
+    const char *const *names;
+    conf_refs(s, "tracker", &names);
+    p->tracker = xstrdup(names[0]);
+  }
+  p->publish_in_holdover = conf_bool(s, "publish_in_holdover");
   p->fd = -1;
   p->timer = sched_timer_new(on_timer, p);
   backoff_init(&p->backoff, RETRY_MIN_NS, RETRY_MAX_NS);
@@ -301,7 +324,41 @@ static void on_poll(void *arg, uint64_t periods)
   sample.leap = RB_LEAP_NONE;
   sample.precision = p->precision <= 0 ? p->precision : precision_from_ns(res.delay_ns / 2 + 1);
   sample.valid = true;
+  if (p->tracker) {
+    const struct tracker *t = tracker_find(p->tracker);
+    int utc_offset;
+    sample.valid = t && gate_allows(p, tracker_state(t));
+    if (t) {
+      /* TAI - UTC and leap warnings from PTP itself; tai_offset is the fallback. */
+      if (p->tai && tracker_utc_offset(t, &utc_offset))
+        sample.ref_ns = res.phc_ns - (int64_t)utc_offset * NS_PER_SEC;
+      sample.leap = tracker_leap(t);
+    }
+  }
   source_publish(p->src, &sample);
+}
+
+static bool gate_allows(const struct phc *p, enum trk_state st)
+{
+  return st == TRK_LOCKED || (st == TRK_HOLDOVER && p->publish_in_holdover);
+}
+
+/* Closes the gate the moment the tracker leaves LOCKED (SHM readers see leap 3 at once), rather
+   than at the next poll. */
+static void on_tracker_change(void *arg, const char *tracker, enum trk_state from,
+                              enum trk_state to, const char *reason)
+{
+  struct phc *p = arg;
+  bool open = gate_allows(p, to);
+  (void)from;
+
+  if (open == p->gate_open)
+    return;
+  p->gate_open = open;
+  log_notice("source %s: gate %s: tracker %s is %s (%s)", source_name(p->src),
+             open ? "open" : "closed", tracker, trk_state_name(to), reason);
+  if (!open)
+    source_lost(p->src);
 }
 
 /* Only reopen attempts use the one-shot timer. */
@@ -312,13 +369,22 @@ static void on_timer(void *arg)
 
 static void phc_start(void *priv)
 {
-  try_open(priv);
+  struct phc *p = priv;
+  if (p->tracker) {
+    const struct tracker *t = tracker_find(p->tracker);
+    p->gate_open = t && gate_allows(p, tracker_state(t));
+    tracker_watch(p->tracker, on_tracker_change, p);
+  }
+  try_open(p);
 }
 
 static void phc_destroy(void *priv)
 {
   struct phc *p = priv;
 
+  if (p->tracker)
+    tracker_unwatch(p->tracker, on_tracker_change, p);
+  free(p->tracker);
   sched_timer_free(p->timer);
   sched_periodic_free(p->poller);
   if (p->fd >= 0)
@@ -339,6 +405,8 @@ static const struct conf_key phc_keys[] = {
   {.name = "timescale", .type = CONF_ENUM, .def = "tai", .choices = timescale_names},
   {.name = "tai_offset", .type = CONF_INT, .def = "37", .min = 0, .max = 1000},
   {.name = "precision", .type = CONF_INT, .min = -30, .max = 0},
+  {.name = "tracker", .type = CONF_REFS, .ref_kind = "tracker"},
+  {.name = "publish_in_holdover", .type = CONF_BOOL, .def = "no"},
   {0},
 };
 

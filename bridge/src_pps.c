@@ -117,8 +117,9 @@ static bool set_capture(struct pps *p)
     return false;
   }
   if (!(caps & want)) {
-    log_err("source %s: %s cannot capture %s edges", source_name(p->src), p->device,
-            edge_names[p->edge]);
+    if (!p->outage_logged)
+      log_err("source %s: %s cannot capture %s edges", source_name(p->src), p->device,
+              edge_names[p->edge]);
     start_outage(p, "unusable", EOPNOTSUPP);
     return false;
   }

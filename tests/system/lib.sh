@@ -134,3 +134,72 @@ stop_gpsfake() {
 
 # Offsets (ns) the bridge published for a source, from its debug log.
 bridge_offsets() { sed -n "s/.*source $1: sample at [0-9.]* offset \([-+0-9]*\) ns.*/\1/p" "$T/bridge.log"; }
+
+# A real ptp4l pair (linuxptp 3.1.1) in two network namespaces joined by a veth: software
+# timestamping, free_running on both (ptp4l never touches a clock), fast intervals.
+# start_ptp_pair; then ptp4l_start m|s [EXTRA CONFIG LINES]. Sockets: $T/ptp4l-m, $T/ptp4l-s.
+NETNS=()
+ptp_netns_setup() {
+  NS_M=rbm$$ NS_S=rbs$$
+  ip netns add "$NS_M" && NETNS+=("$NS_M") || fail "cannot create network namespaces"
+  ip netns add "$NS_S" && NETNS+=("$NS_S")
+  ip link add "vm$$" type veth peer name "vs$$" || fail "cannot create a veth pair"
+  ip link set "vm$$" netns "$NS_M"
+  ip link set "vs$$" netns "$NS_S"
+  ip -n "$NS_M" addr add 10.77.0.1/24 dev "vm$$"
+  ip -n "$NS_S" addr add 10.77.0.2/24 dev "vs$$"
+  for ns in "$NS_M" "$NS_S"; do ip -n "$ns" link set lo up; done
+  ip -n "$NS_M" link set "vm$$" up
+  ip -n "$NS_S" link set "vs$$" up
+}
+ptp_netns_cleanup() {
+  local ns
+  for ns in "${NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+}
+trap 'cleanup; ptp_netns_cleanup' EXIT
+
+# ptp4l_start m|s [EXTRA...]: starts (or restarts) one side; PTP4L_M / PTP4L_S hold the PIDs.
+ptp4l_start() {
+  local side=$1 ns iface
+  shift
+  if [ "$side" = m ]; then ns=$NS_M iface=vm$$; else ns=$NS_S iface=vs$$; fi
+  {
+    echo "[global]"
+    echo "free_running 1"
+    echo "kernel_leap 0"
+    echo "time_stamping software"
+    echo "uds_address $T/ptp4l-$side"
+    echo "logAnnounceInterval -2"
+    echo "logSyncInterval -2"
+    echo "logMinDelayReqInterval -2"
+    echo "announceReceiptTimeout 3"
+    if [ "$side" = m ]; then echo "priority1 100"; else echo "slaveOnly 1"; fi
+    printf '%s\n' "$@"
+    echo "[$iface]"
+  } > "$T/ptp4l-$side.cfg"
+  ip netns exec "$ns" $NOTIME ptp4l -f "$T/ptp4l-$side.cfg" -m >> "$T/ptp4l-$side.log" 2>&1 &
+  PIDS+=($!)
+  if [ "$side" = m ]; then PTP4L_M=$!; else PTP4L_S=$!; fi
+  wait_for 5 test -S "$T/ptp4l-$side" || fail "ptp4l ($side) did not create its socket"
+}
+
+# pmc_ SIDE COMMAND...: linuxptp's own pmc against one side.
+pmc_() {
+  local side=$1 ns
+  shift
+  if [ "$side" = m ]; then ns=$NS_M; else ns=$NS_S; fi
+  ip netns exec "$ns" pmc -u -b 0 -s "$T/ptp4l-$side" -i "$T/pmc.$side.$$" "$@"
+}
+
+# A free-running slave never leaves UNCALIBRATED unless told its sync is certain.
+ptp4l_certain() {
+  wait_for 5 bash -c "$(declare -f pmc_); NS_M=$NS_M NS_S=$NS_S T=$T pmc_ s 'SET SYNCHRONIZATION_UNCERTAIN_NP 0' | grep -q 'uncertain *0'" \
+    || fail "could not set SYNCHRONIZATION_UNCERTAIN_NP on the slave"
+}
+
+ptp4l_stop() { # m|s [SIGNAL]
+  local pid
+  if [ "$1" = m ]; then pid=$PTP4L_M; else pid=$PTP4L_S; fi
+  kill "-${2:-TERM}" "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+}

@@ -1,0 +1,69 @@
+/* Parsing statime's observation document: the one compact JSON object that statime-linux
+   writes to each client of its observation socket (read to EOF; no framing, no timestamp).
+   Pure functions over a buffer, so the tracker, the unit tests and the fuzzer share them. */
+#ifndef RB_STATIME_JSON_H
+#define RB_STATIME_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Only the states statime emits get a value of their own; the rest (and the one-key object
+   form some future version might use) are OTHER. */
+enum statime_port_state {
+  STATIME_PS_UNKNOWN = 0,
+  STATIME_PS_FAULTY,
+  STATIME_PS_LISTENING,
+  STATIME_PS_MASTER,
+  STATIME_PS_PASSIVE,
+  STATIME_PS_SLAVE,
+  STATIME_PS_OTHER,
+};
+
+#define STATIME_MAX_PORTS 8
+
+/* What the bridge needs from one statime observation document. */
+struct statime_obs {
+  char version[32]; /* program.version, "" if absent (truncated if longer) */
+  /* 3 for the v0.3 shape (no port_ds and no mean_delay, offset in whole ns), 4 for v0.4+
+     (offset in ns x 2^32). */
+  int schema;
+  /* Some port_ds[].port_state is "Slave". v0.3 has no port_ds, so there this is false and
+     n_ports 0: the caller then takes steps_removed >= 1 && !gm_is_self as the slave signal. */
+  bool any_slave;
+  int n_ports;                                             /* all of port_ds[] */
+  enum statime_port_state port_state[STATIME_MAX_PORTS]; /* of the first 8 */
+  uint16_t steps_removed;
+  /* current_ds, in ns. Both are the Kalman estimate of the Slave port's clock (the PHC with
+     hardware timestamping), 0 when no port is Slave. mean_delay is absent in v0.3. */
+  bool have_offset;
+  double offset_ns;
+  bool have_mean_delay;
+  double mean_delay_ns;
+  uint8_t own_identity[8], gm_identity[8];
+  bool gm_is_self;    /* grandmaster_identity == default_ds.clock_identity */
+  int gm_clock_class; /* -1 if absent */
+  bool time_traceable, ptp_timescale;
+  bool utc_offset_valid; /* current_utc_offset was an integer, not null */
+  int utc_offset;        /* TAI - UTC, s */
+  bool leap61, leap59;   /* leap_indicator "Leap61" / "Leap59" */
+  uint8_t domain;        /* default_ds.domain_number, 0 if absent */
+};
+
+enum statime_error {
+  STATIME_OK = 0,
+  STATIME_ERR_JSON,  /* not JSON (or duplicate keys, or empty) */
+  STATIME_ERR_SHAPE, /* a required member missing, or any member of the wrong type */
+  STATIME_ERR_RANGE, /* a number out of range, or non-integral where an integer is needed */
+};
+
+/* Parses one document of len bytes (no NUL needed). Safe on any input. On error *out is
+   partly filled and must not be used; *err_detail (err_detail may be NULL) then points to a
+   short description such as "instance.current_ds missing", valid until the next call (a
+   static buffer: not thread-safe). */
+enum statime_error statime_parse(const char *doc, size_t len, struct statime_obs *out,
+                                 const char **err_detail);
+const char *statime_port_state_name(enum statime_port_state s);
+const char *statime_error_name(enum statime_error e);
+
+#endif

@@ -1,0 +1,437 @@
+/* ptp4l tracker: a client of ptp4l's UDS management protocol. Port states are pushed
+   (SUBSCRIBE_EVENTS_NP); TIME_STATUS_NP is polled so that a silent master is seen from
+   ingress_time before ptp4l's own announce timeout fires. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "memory.h"
+#include "pmc_msg.h"
+#include "sched.h"
+#include "tracker.h"
+#include "util.h"
+
+#define MAX_PORTS 16
+/* Datasets that change rarely are asked for once every this many polls. */
+#define SLOW_EVERY 4
+/* A request counts as unanswered after this many polls without any reply. */
+#define SILENCE_POLLS 8
+
+struct ptp4l {
+  struct tracker *trk;
+  char *server;          /* ptp4l's uds_address */
+  char *client;          /* ours: a path, or "@name" for an abstract address */
+  uint8_t domain, transport_specific;
+  int64_t poll_ns;
+  int stale_syncs;
+  uint16_t duration;     /* subscription, seconds */
+  int fd;
+  struct sched_fd *watch;
+  struct sched_timer *timer;
+  struct pmc_port_identity me;
+  uint16_t seq;
+  unsigned polls;
+  /* What ptp4l told us. */
+  bool have_clock;
+  uint8_t clock[8];
+  uint16_t nports;
+  uint8_t port_state[MAX_PORTS + 1];
+  int8_t log_sync_interval;
+  bool have_status;
+  int64_t master_offset, ingress, ingress_changed_mono;
+  bool have_tp;
+  struct pmc_time_properties tp;
+  int gm_clock_class;
+  int64_t next_subscribe_mono;
+  /* Health. */
+  int silent_polls;
+  bool reachable, silence_logged, outage_logged;
+  uint64_t malformed;
+  struct log_ratelimit rl_bad;
+};
+
+static void on_poll(void *arg);
+
+static bool ptp4l_check(const struct conf_section *s)
+{
+  struct sockaddr_un sa;
+  const char *c = conf_str(s, "client_address");
+  if (c && strlen(c) >= sizeof(sa.sun_path)) {
+    conf_fail(s, "client_address", "longer than %zu characters", sizeof(sa.sun_path) - 1);
+    return false;
+  }
+  if (c && c[0] != '/' && c[0] != '@') {
+    conf_fail(s, "client_address", "'%s' is neither an absolute path nor @abstract-name", c);
+    return false;
+  }
+  if (strlen(conf_str(s, "socket")) >= sizeof(sa.sun_path)) {
+    conf_fail(s, "socket", "longer than %zu characters", sizeof(sa.sun_path) - 1);
+    return false;
+  }
+  return true;
+}
+
+static void *ptp4l_create(struct tracker *trk, const struct conf_section *s)
+{
+  struct ptp4l *p = xnew(struct ptp4l);
+  unsigned pid = (unsigned)getpid();
+
+  p->trk = trk;
+  p->server = xstrdup(conf_str(s, "socket"));
+  p->client = conf_is_set(s, "client_address")
+                  ? xstrdup(conf_str(s, "client_address"))
+                  : xasprintf("@refclock-bridge/%u/%s", pid, tracker_name(trk));
+  p->domain = (uint8_t)conf_int(s, "domain");
+  p->transport_specific = (uint8_t)conf_int(s, "transport_specific");
+  p->poll_ns = round_to_ns(conf_double(s, "poll_interval"));
+  p->stale_syncs = (int)conf_int(s, "stale_syncs");
+  p->duration = (uint16_t)conf_int(s, "subscribe_duration");
+  p->fd = -1;
+  p->gm_clock_class = -1;
+  /* A stable identity for the process lifetime: renewals replace the subscription. */
+  memcpy(p->me.clock, "rcbridge", 8);
+  p->me.clock[6] = (uint8_t)(pid >> 8);
+  p->me.clock[7] = (uint8_t)pid;
+  {
+    unsigned h = 5381;
+    for (const char *c = tracker_name(trk); *c; c++)
+      h = h * 33 + (unsigned char)*c;
+    p->me.port = (uint16_t)(1 + h % 0xfffe); /* one identity per tracker */
+  }
+  p->timer = sched_timer_new(on_poll, p);
+  return p;
+}
+
+static socklen_t make_addr(const char *name, struct sockaddr_un *sa)
+{
+  memset(sa, 0, sizeof(*sa));
+  sa->sun_family = AF_UNIX;
+  if (name[0] == '@') {
+    /* Abstract: no file to clean up, reachable from ptp4l in the same network namespace. */
+    size_t n = strlen(name + 1);
+    memcpy(sa->sun_path + 1, name + 1, n);
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+  }
+  snprintf(sa->sun_path, sizeof(sa->sun_path), "%s", name);
+  return (socklen_t)sizeof(*sa);
+}
+
+static void lose(struct ptp4l *p, const char *why)
+{
+  p->have_clock = false;
+  p->have_status = false;
+  p->have_tp = false;
+  p->next_subscribe_mono = 0;
+  memset(p->port_state, 0, sizeof(p->port_state));
+  if (p->reachable || !p->outage_logged) {
+    log_warn("tracker %s: ptp4l at %s: %s", tracker_name(p->trk), p->server, why);
+    p->outage_logged = true;
+  }
+  p->reachable = false;
+  tracker_unreachable(p->trk, why);
+}
+
+static bool open_socket(struct ptp4l *p)
+{
+  struct sockaddr_un sa;
+  socklen_t len = make_addr(p->client, &sa);
+
+  p->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (p->fd < 0)
+    return false;
+  if (p->client[0] == '/')
+    unlink(p->client); /* a stale file from an earlier run */
+  if (bind(p->fd, (struct sockaddr *)&sa, len) < 0) {
+    log_err("tracker %s: cannot bind %s: %s", tracker_name(p->trk), p->client, strerror(errno));
+    close(p->fd);
+    p->fd = -1;
+    return false;
+  }
+  return true;
+}
+
+static void send_request(struct ptp4l *p, enum pmc_action action, uint16_t id, const uint8_t *data,
+                         size_t data_len)
+{
+  struct pmc_request r = {
+    .transport_specific = p->transport_specific,
+    .domain = p->domain,
+    .sequence = p->seq++,
+    .source = p->me,
+    .action = action,
+    .id = id,
+    .data = data,
+    .data_len = data_len,
+  };
+  uint8_t buf[PMC_MAX_MSG];
+  struct sockaddr_un sa;
+  socklen_t salen = make_addr(p->server, &sa);
+  size_t n = pmc_encode(buf, sizeof(buf), &r);
+
+  if (n == 0)
+    return;
+  if (sendto(p->fd, buf, n, MSG_DONTWAIT, (struct sockaddr *)&sa, salen) < 0) {
+    if (errno == ECONNREFUSED || errno == ENOENT || errno == ENOTCONN)
+      lose(p, errno == ENOENT ? "no socket (ptp4l is not running)"
+                              : "connection refused (ptp4l is not running)");
+    else if (errno != EAGAIN)
+      lose(p, strerror(errno));
+  }
+}
+
+static void subscribe(struct ptp4l *p, uint16_t duration, uint32_t events)
+{
+  uint8_t body[66];
+  pmc_subscribe_body(body, duration, events);
+  send_request(p, PMC_SET, PMC_ID_SUBSCRIBE_EVENTS_NP, body, sizeof(body));
+}
+
+static const char *best_port_state(const struct ptp4l *p, bool *slave)
+{
+  uint8_t best = 0;
+  *slave = false;
+  for (int i = 1; i <= MAX_PORTS; i++) {
+    if (p->port_state[i] == PMC_PS_SLAVE)
+      *slave = true;
+    if (p->port_state[i] > best)
+      best = p->port_state[i];
+  }
+  return *slave ? "SLAVE" : best ? pmc_port_state_name(best) : "no port data yet";
+}
+
+/* The sync data is fresh while ingress_time keeps advancing: a silent master stops it within
+   a sync interval, long before ptp4l's announce timeout. */
+static bool sync_fresh(const struct ptp4l *p, int64_t now)
+{
+  int64_t interval = p->log_sync_interval >= 0 ? NS_PER_SEC << p->log_sync_interval
+                                               : NS_PER_SEC >> -p->log_sync_interval;
+  if (!p->have_status || p->ingress == 0)
+    return false;
+  return now - p->ingress_changed_mono <= (int64_t)p->stale_syncs * interval + p->poll_ns;
+}
+
+static void evaluate(struct ptp4l *p)
+{
+  struct trk_observation o;
+
+  memset(&o, 0, sizeof(o));
+  o.port_state = best_port_state(p, &o.slave);
+  o.have_offset = p->have_status;
+  o.offset_ns = p->master_offset;
+  o.fresh = sync_fresh(p, monotonic_ns());
+  o.gm_clock_class = p->gm_clock_class;
+  o.have_time_properties = p->have_tp;
+  o.time_traceable = p->tp.time_traceable;
+  o.utc_offset_valid = p->tp.utc_offset_valid;
+  o.utc_offset = p->tp.utc_offset;
+  o.leap61 = p->tp.leap61;
+  o.leap59 = p->tp.leap59;
+  tracker_update(p->trk, &o);
+}
+
+static void bad_message(struct ptp4l *p, const char *what)
+{
+  p->malformed++;
+  log_rl(&p->rl_bad, LOG_WARNING, "tracker %s: management message dropped: %s (%llu so far)",
+         tracker_name(p->trk), what, (unsigned long long)p->malformed);
+}
+
+static void handle(struct ptp4l *p, const struct pmc_msg *m)
+{
+  int64_t now = monotonic_ns();
+
+  switch (m->id) {
+  case PMC_ID_DEFAULT_DATA_SET:
+    if (!pmc_identity_equal(m->u.default_ds.clock_identity, m->source.clock)) {
+      bad_message(p, "DEFAULT_DATA_SET from another clock");
+      return;
+    }
+    if (!p->have_clock || !pmc_identity_equal(p->clock, m->source.clock))
+      p->next_subscribe_mono = 0; /* a new or restarted ptp4l: subscribe again now */
+    memcpy(p->clock, m->source.clock, 8);
+    p->nports = m->u.default_ds.number_ports;
+    p->have_clock = true;
+    break;
+  case PMC_ID_PORT_DATA_SET:
+    if (m->u.port_ds.port.port >= 1 && m->u.port_ds.port.port <= MAX_PORTS) {
+      uint8_t old = p->port_state[m->u.port_ds.port.port];
+      p->port_state[m->u.port_ds.port.port] = m->u.port_ds.state;
+      if (m->u.port_ds.state == PMC_PS_SLAVE || old == PMC_PS_SLAVE)
+        p->log_sync_interval = m->u.port_ds.log_sync_interval;
+      if (old && old != m->u.port_ds.state)
+        log_info("tracker %s: port %u %s -> %s", tracker_name(p->trk), m->u.port_ds.port.port,
+                 pmc_port_state_name(old), pmc_port_state_name(m->u.port_ds.state));
+    }
+    break;
+  case PMC_ID_TIME_STATUS_NP:
+    if (!p->have_status || m->u.time_status.ingress_time_ns != p->ingress)
+      p->ingress_changed_mono = now;
+    p->master_offset = m->u.time_status.master_offset_ns;
+    p->ingress = m->u.time_status.ingress_time_ns;
+    p->have_status = true;
+    break;
+  case PMC_ID_TIME_PROPERTIES_DATA_SET:
+    p->tp = m->u.time_properties;
+    p->have_tp = true;
+    break;
+  case PMC_ID_PARENT_DATA_SET:
+    p->gm_clock_class = m->u.parent_ds.gm_clock_class;
+    break;
+  default:
+    return; /* acknowledgements (subscription) and the rest need no action */
+  }
+  evaluate(p);
+}
+
+static void on_readable(void *arg, uint32_t revents)
+{
+  struct ptp4l *p = arg;
+  uint8_t buf[PMC_MAX_MSG];
+  (void)revents;
+
+  for (;;) {
+    struct pmc_msg m;
+    enum pmc_parse_error e;
+    ssize_t n = recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+    if (n < 0)
+      return;
+    e = pmc_parse(buf, (size_t)n, &m);
+    if (e == PMC_ERR_STATUS) {
+      log_rl(&p->rl_bad, LOG_WARNING, "tracker %s: ptp4l refused management id 0x%04x: error %u",
+             tracker_name(p->trk), m.id, m.error_code);
+      continue;
+    }
+    if (e != PMC_OK) {
+      bad_message(p, pmc_parse_error_str(e));
+      continue;
+    }
+    /* Replies and pushes are addressed to us and come from ptp4l's own clock. */
+    if (m.target.port != p->me.port || !pmc_identity_equal(m.target.clock, p->me.clock)) {
+      bad_message(p, "addressed to another client");
+      continue;
+    }
+    if (m.domain != p->domain) {
+      bad_message(p, "from another domain");
+      continue;
+    }
+    /* Replies echo a recent sequenceId of ours; pushes carry their own numbering but only
+       for the datasets a subscription sends. */
+    if ((uint16_t)(p->seq - 1 - m.sequence) >= 64 && m.id != PMC_ID_PORT_DATA_SET &&
+        m.id != PMC_ID_TIME_STATUS_NP && m.id != PMC_ID_PARENT_DATA_SET) {
+      bad_message(p, "a reply to no request of ours");
+      continue;
+    }
+    if (p->have_clock && m.id != PMC_ID_DEFAULT_DATA_SET && !pmc_identity_equal(m.source.clock, p->clock)) {
+      bad_message(p, "from a foreign clock identity");
+      continue;
+    }
+    if (!p->reachable) {
+      if (p->outage_logged || p->silence_logged)
+        log_notice("tracker %s: ptp4l at %s answers", tracker_name(p->trk), p->server);
+      else
+        log_info("tracker %s: ptp4l at %s answers", tracker_name(p->trk), p->server);
+      p->reachable = true;
+      p->outage_logged = false;
+      p->silence_logged = false;
+    }
+    p->silent_polls = 0;
+    handle(p, &m);
+  }
+}
+
+static void on_poll(void *arg)
+{
+  struct ptp4l *p = arg;
+  int64_t now = monotonic_ns();
+
+  sched_timer_after(p->timer, p->poll_ns);
+  if (p->fd < 0 && !open_socket(p))
+    return;
+  if (!p->watch)
+    p->watch = sched_fd_new(p->fd, EPOLLIN, on_readable, p);
+
+  if (++p->silent_polls > SILENCE_POLLS) {
+    if (!p->silence_logged && p->outage_logged == false) {
+      log_warn("tracker %s: ptp4l at %s does not answer (%d requests). ptp4l silently drops "
+               "management messages of another domainNumber or transportSpecific: this "
+               "tracker uses domain %u, transport_specific %u",
+               tracker_name(p->trk), p->server, SILENCE_POLLS, p->domain, p->transport_specific);
+      p->silence_logged = true;
+    }
+    if (p->reachable || tracker_state(p->trk) != TRK_UNKNOWN) {
+      p->reachable = false;
+      p->have_clock = false;
+      tracker_unreachable(p->trk, "ptp4l does not answer");
+    }
+  }
+
+  p->polls++;
+  if (!p->have_clock) {
+    send_request(p, PMC_GET, PMC_ID_DEFAULT_DATA_SET, NULL, 0);
+    send_request(p, PMC_GET, PMC_ID_PORT_DATA_SET, NULL, 0);
+    return;
+  }
+  if (p->next_subscribe_mono <= now) {
+    subscribe(p, p->duration, (1u << PMC_NOTIFY_PORT_STATE) | (1u << PMC_NOTIFY_TIME_SYNC));
+    p->next_subscribe_mono = now + (int64_t)p->duration * NS_PER_SEC / 3;
+  }
+  send_request(p, PMC_GET, PMC_ID_TIME_STATUS_NP, NULL, 0);
+  if (p->polls % SLOW_EVERY == 0) {
+    send_request(p, PMC_GET, PMC_ID_PORT_DATA_SET, NULL, 0);
+    send_request(p, PMC_GET, PMC_ID_TIME_PROPERTIES_DATA_SET, NULL, 0);
+    send_request(p, PMC_GET, PMC_ID_PARENT_DATA_SET, NULL, 0);
+    send_request(p, PMC_GET, PMC_ID_CURRENT_DATA_SET, NULL, 0);
+  }
+}
+
+static void ptp4l_start(void *priv)
+{
+  struct ptp4l *p = priv;
+  log_info("tracker %s: ptp4l at %s, domain %u, transport_specific %u, from %s",
+           tracker_name(p->trk), p->server, p->domain, p->transport_specific, p->client);
+  on_poll(p);
+}
+
+static void ptp4l_destroy(void *priv)
+{
+  struct ptp4l *p = priv;
+
+  if (p->fd >= 0 && p->have_clock)
+    subscribe(p, 0, 0); /* unsubscribe: ptp4l would otherwise push to a dead address */
+  sched_timer_free(p->timer);
+  sched_fd_free(p->watch);
+  if (p->fd >= 0) {
+    close(p->fd);
+    if (p->client[0] == '/')
+      unlink(p->client);
+  }
+  free(p->server);
+  free(p->client);
+  free(p);
+}
+
+static const struct conf_key ptp4l_keys[] = {
+  {.name = "socket", .type = CONF_PATH, .def = "/var/run/ptp4l"},
+  {.name = "client_address", .type = CONF_STRING},
+  {.name = "domain", .type = CONF_INT, .def = "0", .min = 0, .max = 255},
+  {.name = "transport_specific", .type = CONF_INT, .def = "0", .min = 0, .max = 15},
+  {.name = "poll_interval", .type = CONF_DOUBLE, .def = "0.25", .min = 0.01, .max = 10},
+  {.name = "stale_syncs", .type = CONF_INT, .def = "3", .min = 1, .max = 1000},
+  {.name = "subscribe_duration", .type = CONF_INT, .def = "60", .min = 10, .max = 65535},
+  {0},
+};
+
+const struct tracker_ops ptp4l_tracker_ops = {
+  .conf = {.type = "ptp4l", .keys = ptp4l_keys, .check = ptp4l_check},
+  .create = ptp4l_create,
+  .start = ptp4l_start,
+  .destroy = ptp4l_destroy,
+};

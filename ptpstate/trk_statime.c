@@ -1,0 +1,203 @@
+/* statime tracker: reads statime's observation socket on a timer. Each connection yields one
+   JSON document, read to EOF without blocking. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "memory.h"
+#include "sched.h"
+#include "statime_json.h"
+#include "tracker.h"
+#include "util.h"
+
+#define DOC_MAX (256 * 1024)
+
+struct statime {
+  struct tracker *trk;
+  char *path;
+  int64_t poll_ns;
+  int fd;
+  struct sched_fd *watch;
+  struct sched_timer *timer;
+  char *doc;
+  size_t len;
+  bool reachable, outage_logged;
+  uint64_t malformed;
+  struct log_ratelimit rl_bad;
+};
+
+static void on_poll(void *arg);
+
+static bool statime_check(const struct conf_section *s)
+{
+  struct sockaddr_un sa;
+  if (strlen(conf_str(s, "socket")) >= sizeof(sa.sun_path)) {
+    conf_fail(s, "socket", "longer than %zu characters", sizeof(sa.sun_path) - 1);
+    return false;
+  }
+  return true;
+}
+
+static void *statime_create(struct tracker *trk, const struct conf_section *s)
+{
+  struct statime *st = xnew(struct statime);
+
+  st->trk = trk;
+  st->path = xstrdup(conf_str(s, "socket"));
+  st->poll_ns = round_to_ns(conf_double(s, "poll_interval"));
+  st->fd = -1;
+  st->doc = xmalloc(DOC_MAX);
+  st->timer = sched_timer_new(on_poll, st);
+  return st;
+}
+
+static void close_conn(struct statime *st)
+{
+  sched_fd_free(st->watch);
+  st->watch = NULL;
+  if (st->fd >= 0)
+    close(st->fd);
+  st->fd = -1;
+  st->len = 0;
+}
+
+static void lose(struct statime *st, const char *why)
+{
+  close_conn(st);
+  if (st->reachable || !st->outage_logged) {
+    log_warn("tracker %s: statime at %s: %s", tracker_name(st->trk), st->path, why);
+    st->outage_logged = true;
+  }
+  st->reachable = false;
+  tracker_unreachable(st->trk, why);
+}
+
+static void use_document(struct statime *st)
+{
+  struct statime_obs obs;
+  struct trk_observation o;
+  const char *detail = NULL;
+  enum statime_error e = statime_parse(st->doc, st->len, &obs, &detail);
+
+  if (e != STATIME_OK) {
+    st->malformed++;
+    log_rl(&st->rl_bad, LOG_WARNING, "tracker %s: statime document dropped: %s (%llu so far)",
+           tracker_name(st->trk), detail ? detail : "malformed", (unsigned long long)st->malformed);
+    return;
+  }
+  if (!st->reachable) {
+    log_notice("tracker %s: statime %s at %s answers", tracker_name(st->trk),
+               obs.version[0] ? obs.version : "(unknown version)", st->path);
+    st->reachable = true;
+    st->outage_logged = false;
+  }
+  memset(&o, 0, sizeof(o));
+  /* statime 0.3 has no port list: a parent other than itself means a slave port. */
+  o.slave = obs.schema >= 4 ? obs.any_slave : (obs.steps_removed >= 1 && !obs.gm_is_self);
+  o.port_state = o.slave ? "Slave"
+                 : obs.n_ports > 0 ? statime_port_state_name(obs.port_state[0])
+                                   : "no port";
+  o.have_offset = obs.have_offset;
+  o.offset_ns = (int64_t)(obs.offset_ns < 0 ? obs.offset_ns - 0.5 : obs.offset_ns + 0.5);
+  /* statime refreshes its document after every BMCA; a fresh connection is fresh data. */
+  o.fresh = true;
+  o.gm_clock_class = obs.gm_clock_class;
+  o.time_traceable = obs.time_traceable;
+  o.have_time_properties = true;
+  o.utc_offset_valid = obs.utc_offset_valid;
+  o.utc_offset = obs.utc_offset;
+  o.leap61 = obs.leap61;
+  o.leap59 = obs.leap59;
+  tracker_update(st->trk, &o);
+}
+
+static void on_readable(void *arg, uint32_t revents)
+{
+  struct statime *st = arg;
+  (void)revents;
+
+  for (;;) {
+    ssize_t n = read(st->fd, st->doc + st->len, DOC_MAX - st->len);
+    if (n > 0) {
+      st->len += (size_t)n;
+      if (st->len == DOC_MAX) {
+        close_conn(st);
+        st->malformed++;
+        log_rl(&st->rl_bad, LOG_WARNING, "tracker %s: statime document over %d KiB dropped",
+               tracker_name(st->trk), DOC_MAX / 1024);
+        return;
+      }
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+      return;
+    if (n < 0) {
+      lose(st, strerror(errno));
+      return;
+    }
+    use_document(st); /* EOF: the whole document is in */
+    close_conn(st);
+    return;
+  }
+}
+
+static void on_poll(void *arg)
+{
+  struct statime *st = arg;
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+  sched_timer_after(st->timer, st->poll_ns);
+  if (st->fd >= 0) {
+    /* The last document never finished: statime is stuck or very slow. */
+    lose(st, "no complete document within the poll interval");
+  }
+  st->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (st->fd < 0) {
+    lose(st, strerror(errno));
+    return;
+  }
+  snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", st->path);
+  if (connect(st->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS &&
+      errno != EAGAIN) {
+    lose(st, errno == ENOENT ? "no socket (statime is not running)" : strerror(errno));
+    return;
+  }
+  st->len = 0;
+  st->watch = sched_fd_new(st->fd, EPOLLIN, on_readable, st);
+}
+
+static void statime_start(void *priv)
+{
+  struct statime *st = priv;
+  log_info("tracker %s: statime observation socket %s", tracker_name(st->trk), st->path);
+  on_poll(st);
+}
+
+static void statime_destroy(void *priv)
+{
+  struct statime *st = priv;
+  close_conn(st);
+  sched_timer_free(st->timer);
+  free(st->doc);
+  free(st->path);
+  free(st);
+}
+
+static const struct conf_key statime_keys[] = {
+  {.name = "socket", .type = CONF_PATH, .def = "/var/run/statime/observe"},
+  {.name = "poll_interval", .type = CONF_DOUBLE, .def = "1", .min = 0.1, .max = 60},
+  {0},
+};
+
+const struct tracker_ops statime_tracker_ops = {
+  .conf = {.type = "statime", .keys = statime_keys, .check = statime_check},
+  .create = statime_create,
+  .start = statime_start,
+  .destroy = statime_destroy,
+};

@@ -1,0 +1,166 @@
+/* Unit tests: the tracker state machine, its watchers, and what it tells gated sources. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+#include "sched.h"
+#include "test.h"
+#include "tracker.h"
+
+static const struct conf_kind kinds[] = {
+  {.name = "tracker", .named = true, .keys = tracker_common_keys, .drivers = tracker_conf_drivers},
+};
+
+static int transitions;
+static enum trk_state last_to;
+static char last_reason[200];
+
+static void watcher(void *arg, const char *name, enum trk_state from, enum trk_state to,
+                    const char *reason)
+{
+  (void)arg;
+  (void)name;
+  (void)from;
+  transitions++;
+  last_to = to;
+  snprintf(last_reason, sizeof(last_reason), "%s", reason);
+}
+
+static struct trk_observation good(int64_t offset)
+{
+  struct trk_observation o;
+  memset(&o, 0, sizeof(o));
+  o.slave = true;
+  o.port_state = "SLAVE";
+  o.have_offset = true;
+  o.offset_ns = offset;
+  o.fresh = true;
+  o.gm_clock_class = 6;
+  o.time_traceable = true;
+  o.have_time_properties = true;
+  o.utc_offset_valid = true;
+  o.utc_offset = 37;
+  return o;
+}
+
+static void run_loop(int ms)
+{
+  for (int i = 0; i < ms / 10; i++)
+    sd_event_run(sched_event(), 10000);
+}
+
+int main(void)
+{
+  char path[] = "/tmp/rb-test-tracker-XXXXXX", err[512];
+  int fd = mkstemp(path), offset;
+  FILE *f = fdopen(fd, "w");
+  struct conf *c;
+  struct tracker *t;
+  struct trk_observation o;
+
+  log_init(true, LOG_ERR);
+  sched_init();
+  fputs("[tracker ptp]\ntype = statime\nsocket = /nonexistent/observe\npoll_interval = 60\n"
+        "holdover = 0.05\nlock_updates = 3\nmax_offset = 100\nmax_clock_class = 7\n", f);
+  fclose(f);
+  c = conf_load(path, kinds, 1, err, sizeof(err));
+  unlink(path);
+  CHECK(c != NULL);
+  if (!c) {
+    fprintf(stderr, "%s\n", err);
+    return test_report("tracker");
+  }
+  tracker_watch("ptp", watcher, NULL);
+  tracker_add_new(c);
+  t = tracker_find("ptp");
+  CHECK(t != NULL);
+  CHECK_EQ_INT(tracker_state(t), TRK_UNKNOWN);
+  CHECK(!tracker_utc_offset(t, &offset));
+
+  /* LOCKED only after 3 consecutive good updates. */
+  o = good(40);
+  tracker_update(t, &o);
+  tracker_update(t, &o);
+  CHECK_EQ_INT(tracker_state(t), TRK_UNKNOWN);
+  tracker_update(t, &o);
+  CHECK_EQ_INT(tracker_state(t), TRK_LOCKED);
+  CHECK_EQ_INT(transitions, 1);
+  CHECK(tracker_utc_offset(t, &offset) && offset == 37);
+  CHECK_EQ_INT(tracker_leap(t), RB_LEAP_NONE);
+  o.leap61 = true;
+  tracker_update(t, &o);
+  CHECK_EQ_INT(tracker_leap(t), RB_LEAP_INSERT);
+
+  /* Offset beyond the threshold: HOLDOVER, then FREERUN once holdover expires. */
+  o = good(150);
+  tracker_update(t, &o);
+  CHECK_EQ_INT(tracker_state(t), TRK_HOLDOVER);
+  CHECK(strstr(last_reason, "offset +150 ns beyond +/-100 ns") != NULL);
+  run_loop(30);
+  CHECK_EQ_INT(tracker_state(t), TRK_HOLDOVER);
+  run_loop(60);
+  CHECK_EQ_INT(tracker_state(t), TRK_FREERUN);
+  CHECK(strstr(last_reason, "holdover") != NULL);
+
+  /* Back: 3 good updates; a port leaving SLAVE goes to HOLDOVER at once. */
+  o = good(-99);
+  for (int i = 0; i < 3; i++)
+    tracker_update(t, &o);
+  CHECK_EQ_INT(tracker_state(t), TRK_LOCKED);
+  o.slave = false;
+  o.port_state = "LISTENING";
+  tracker_update(t, &o);
+  CHECK_EQ_INT(tracker_state(t), TRK_HOLDOVER);
+  CHECK(strstr(last_reason, "no port in SLAVE (LISTENING)") != NULL);
+  /* Recovery within holdover: straight back to LOCKED, no FREERUN. */
+  o = good(0);
+  for (int i = 0; i < 3; i++)
+    tracker_update(t, &o);
+  CHECK_EQ_INT(tracker_state(t), TRK_LOCKED);
+  run_loop(80);
+  CHECK_EQ_INT(tracker_state(t), TRK_LOCKED);
+
+  /* Stale sync, clock class, and a good update interleaved: the count restarts. */
+  o.fresh = false;
+  tracker_update(t, &o);
+  CHECK_EQ_INT(tracker_state(t), TRK_HOLDOVER);
+  CHECK(strstr(last_reason, "stale") != NULL);
+  o = good(0);
+  o.gm_clock_class = 248;
+  tracker_update(t, &o);
+  tracker_update(t, &o);
+  tracker_update(t, &o);
+  CHECK_EQ_INT(tracker_state(t), TRK_HOLDOVER);
+  o = good(0);
+  tracker_update(t, &o);
+  tracker_update(t, &o);
+  o.slave = false;
+  tracker_update(t, &o); /* breaks the run of good updates */
+  o = good(0);
+  tracker_update(t, &o);
+  tracker_update(t, &o);
+  CHECK_EQ_INT(tracker_state(t), TRK_HOLDOVER);
+  tracker_update(t, &o);
+  CHECK_EQ_INT(tracker_state(t), TRK_LOCKED);
+
+  /* The daemon goes away: UNKNOWN at once, and no UTC offset from it any more. */
+  tracker_unreachable(t, "connection refused");
+  CHECK_EQ_INT(tracker_state(t), TRK_UNKNOWN);
+  CHECK(!tracker_utc_offset(t, &offset));
+  /* From UNKNOWN, a bad update says FREERUN. */
+  o.slave = false;
+  tracker_update(t, &o);
+  CHECK_EQ_INT(tracker_state(t), TRK_FREERUN);
+
+  tracker_unwatch("ptp", watcher, NULL);
+  {
+    int before = transitions;
+    tracker_fini();
+    CHECK_EQ_INT(transitions, before);
+  }
+  conf_free(c);
+  sched_fini();
+  return test_report("tracker");
+}
