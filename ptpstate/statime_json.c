@@ -298,6 +298,11 @@ static enum statime_error parse_root(const json_t *root, struct statime_obs *o)
   o->offset_ns = o->schema == 3 ? offset : offset / 0x1p32;
   o->have_mean_delay = have_delay;
   o->mean_delay_ns = have_delay ? delay / 0x1p32 : 0;
+  /* Callers keep ns in an int64_t; an i128 may hold far more (2^95 ns after scaling). */
+  if (!(o->offset_ns > -0x1p63 && o->offset_ns < 0x1p63))
+    return fail(STATIME_ERR_RANGE, "instance.current_ds", "offset_from_master", "out of range");
+  if (!(o->mean_delay_ns > -0x1p63 && o->mean_delay_ns < 0x1p63))
+    return fail(STATIME_ERR_RANGE, "instance.current_ds", "mean_delay", "out of range");
   o->gm_is_self = memcmp(o->gm_identity, o->own_identity, sizeof(o->gm_identity)) == 0;
   return STATIME_OK;
 }

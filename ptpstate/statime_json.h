@@ -35,7 +35,9 @@ struct statime_obs {
   enum statime_port_state port_state[STATIME_MAX_PORTS]; /* of the first 8 */
   uint16_t steps_removed;
   /* current_ds, in ns. Both are the Kalman estimate of the Slave port's clock (the PHC with
-     hardware timestamping), 0 when no port is Slave. mean_delay is absent in v0.3. */
+     hardware timestamping), 0 when no port is Slave. mean_delay is absent in v0.3. Both are
+     whole multiples of 2^-32 ns (v0.4) or whole ns (v0.3), and within +-2^63 ns (a larger one
+     is ERR_RANGE), so rounding them to an int64_t is safe. */
   bool have_offset;
   double offset_ns;
   bool have_mean_delay;

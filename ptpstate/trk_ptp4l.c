@@ -43,6 +43,7 @@ struct ptp4l {
   uint8_t clock[8];
   uint16_t nports;
   uint8_t port_state[MAX_PORTS + 1];
+  bool have_ports;
   int8_t log_sync_interval;
   bool have_status;
   int64_t master_offset, ingress, ingress_changed_mono;
@@ -95,6 +96,8 @@ static void *ptp4l_create(struct tracker *trk, const struct conf_section *s)
   p->duration = (uint16_t)conf_int(s, "subscribe_duration");
   p->fd = -1;
   p->gm_clock_class = -1;
+  /* Pushes number from 0 per subscriber: start far from there so they are told apart. */
+  p->seq = 0x8000;
   /* A stable identity for the process lifetime: renewals replace the subscription. */
   memcpy(p->me.clock, "rcbridge", 8);
   p->me.clock[6] = (uint8_t)(pid >> 8);
@@ -128,6 +131,7 @@ static void lose(struct ptp4l *p, const char *why)
   p->have_clock = false;
   p->have_status = false;
   p->have_tp = false;
+  p->have_ports = false;
   p->next_subscribe_mono = 0;
   memset(p->port_state, 0, sizeof(p->port_state));
   if (p->reachable || !p->outage_logged) {
@@ -203,7 +207,7 @@ static const char *best_port_state(const struct ptp4l *p, bool *slave)
     if (p->port_state[i] > best)
       best = p->port_state[i];
   }
-  return *slave ? "SLAVE" : best ? pmc_port_state_name(best) : "no port data yet";
+  return *slave ? "SLAVE" : pmc_port_state_name(best);
 }
 
 /* The sync data is fresh while ingress_time keeps advancing: a silent master stops it within
@@ -263,6 +267,7 @@ static void handle(struct ptp4l *p, const struct pmc_msg *m)
     if (m->u.port_ds.port.port >= 1 && m->u.port_ds.port.port <= MAX_PORTS) {
       uint8_t old = p->port_state[m->u.port_ds.port.port];
       p->port_state[m->u.port_ds.port.port] = m->u.port_ds.state;
+      p->have_ports = true;
       if (m->u.port_ds.state == PMC_PS_SLAVE || old == PMC_PS_SLAVE)
         p->log_sync_interval = m->u.port_ds.log_sync_interval;
       if (old && old != m->u.port_ds.state)
@@ -287,7 +292,9 @@ static void handle(struct ptp4l *p, const struct pmc_msg *m)
   default:
     return; /* acknowledgements (subscription) and the rest need no action */
   }
-  evaluate(p);
+  /* Nothing can be said before the first port state. */
+  if (p->have_ports)
+    evaluate(p);
 }
 
 static void on_readable(void *arg, uint32_t revents)
@@ -324,10 +331,13 @@ static void on_readable(void *arg, uint32_t revents)
     }
     /* Replies echo a recent sequenceId of ours; pushes carry their own numbering but only
        for the datasets a subscription sends. */
-    if ((uint16_t)(p->seq - 1 - m.sequence) >= 64 && m.id != PMC_ID_PORT_DATA_SET &&
-        m.id != PMC_ID_TIME_STATUS_NP && m.id != PMC_ID_PARENT_DATA_SET) {
-      bad_message(p, "a reply to no request of ours");
-      continue;
+    if ((uint16_t)(p->seq - 1 - m.sequence) >= 64) {
+      if (m.id != PMC_ID_PORT_DATA_SET && m.id != PMC_ID_TIME_STATUS_NP &&
+          m.id != PMC_ID_PARENT_DATA_SET) {
+        bad_message(p, "a reply to no request of ours");
+        continue;
+      }
+      log_debug("tracker %s: push of management id 0x%04x", tracker_name(p->trk), m.id);
     }
     if (p->have_clock && m.id != PMC_ID_DEFAULT_DATA_SET && !pmc_identity_equal(m.source.clock, p->clock)) {
       bad_message(p, "from a foreign clock identity");
@@ -369,6 +379,7 @@ static void on_poll(void *arg)
     if (p->reachable || tracker_state(p->trk) != TRK_UNKNOWN) {
       p->reachable = false;
       p->have_clock = false;
+      p->have_ports = false;
       tracker_unreachable(p->trk, "ptp4l does not answer");
     }
   }
