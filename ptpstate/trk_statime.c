@@ -17,6 +17,8 @@
 #include "util.h"
 
 #define DOC_MAX (256 * 1024)
+/* After this many unusable documents in a row the last good state is stale. */
+#define BAD_DOCS_STALE 3
 
 struct statime {
   struct tracker *trk;
@@ -28,6 +30,9 @@ struct statime {
   char *doc;
   size_t len;
   bool reachable, outage_logged;
+  struct trk_observation last_good;
+  bool have_good;
+  int bad_in_row;
   uint64_t malformed;
   struct log_ratelimit rl_bad;
 };
@@ -75,6 +80,7 @@ static void lose(struct statime *st, const char *why)
     st->outage_logged = true;
   }
   st->reachable = false;
+  st->have_good = false;
   tracker_unreachable(st->trk, why);
 }
 
@@ -89,8 +95,15 @@ static void use_document(struct statime *st)
     st->malformed++;
     log_rl(&st->rl_bad, LOG_WARNING, "tracker %s: statime document dropped: %s (%llu so far)",
            tracker_name(st->trk), detail ? detail : "malformed", (unsigned long long)st->malformed);
+    /* A statime that keeps answering garbage gives no evidence of sync: go stale. */
+    if (++st->bad_in_row >= BAD_DOCS_STALE && st->have_good) {
+      o = st->last_good;
+      o.fresh = false;
+      tracker_update(st->trk, &o);
+    }
     return;
   }
+  st->bad_in_row = 0;
   if (!st->reachable) {
     log_notice("tracker %s: statime %s at %s answers", tracker_name(st->trk),
                obs.version[0] ? obs.version : "(unknown version)", st->path);
@@ -114,6 +127,9 @@ static void use_document(struct statime *st)
   o.utc_offset = obs.utc_offset;
   o.leap61 = obs.leap61;
   o.leap59 = obs.leap59;
+  st->last_good = o;
+  st->last_good.port_state = NULL; /* points into obs */
+  st->have_good = true;
   tracker_update(st->trk, &o);
 }
 
