@@ -46,8 +46,19 @@ int precision_from_ns(int64_t ns)
     122070, 244140, 488281, 976562, 1953125, 3906250, 7812500, 15625000, 31250000, 62500000,
     125000000, 250000000, 500000000,
   };
-  int p = 0;
-  while (p < 30 && ns > limit[p])
+  int p;
+
+  if (ns <= 0)
+    return -30;
+  if (ns > limit[29])
+    return 0;
+  /* limit[p] is about 2^(p - 1): start from the bit length and settle with a compare or two. */
+  p = 64 - __builtin_clzll((unsigned long long)ns);
+  if (p > 29)
+    p = 29;
+  while (p > 0 && ns <= limit[p - 1])
+    p--;
+  while (ns > limit[p])
     p++;
   return p - 30;
 }
