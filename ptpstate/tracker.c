@@ -131,6 +131,8 @@ void tracker_update(struct tracker *t, const struct trk_observation *o)
 
   t->last = *o;
   if (!bad) {
+    if (!o->new_measurement)
+      return;
     if (t->good_updates < t->lock_updates)
       t->good_updates++;
     if (t->state != TRK_LOCKED && t->good_updates >= t->lock_updates) {

@@ -20,6 +20,7 @@ struct trk_observation {
   bool have_offset;
   int64_t offset_ns;        /* offset from master */
   bool fresh;               /* sync data arrived recently enough */
+  bool new_measurement;     /* a new offset: counts toward lock_updates (a repeat does not) */
   int gm_clock_class;       /* -1 if unknown */
   bool time_traceable;
   bool have_time_properties;

@@ -153,7 +153,8 @@ static bool open_socket(struct ptp4l *p)
   if (p->client[0] == '/')
     unlink(p->client); /* a stale file from an earlier run */
   if (bind(p->fd, (struct sockaddr *)&sa, len) < 0) {
-    log_err("tracker %s: cannot bind %s: %s", tracker_name(p->trk), p->client, strerror(errno));
+    log_rl(&p->rl_bad, LOG_ERR, "tracker %s: cannot bind %s: %s", tracker_name(p->trk), p->client,
+           strerror(errno));
     close(p->fd);
     p->fd = -1;
     return false;
@@ -221,11 +222,12 @@ static bool sync_fresh(const struct ptp4l *p, int64_t now)
   return now - p->ingress_changed_mono <= (int64_t)p->stale_syncs * interval + p->poll_ns;
 }
 
-static void evaluate(struct ptp4l *p)
+static void evaluate(struct ptp4l *p, bool new_measurement)
 {
   struct trk_observation o;
 
   memset(&o, 0, sizeof(o));
+  o.new_measurement = new_measurement;
   o.port_state = best_port_state(p, &o.slave);
   o.have_offset = p->have_status;
   o.offset_ns = p->master_offset;
@@ -250,6 +252,7 @@ static void bad_message(struct ptp4l *p, const char *what)
 static void handle(struct ptp4l *p, const struct pmc_msg *m)
 {
   int64_t now = monotonic_ns();
+  bool new_measurement = false;
 
   switch (m->id) {
   case PMC_ID_DEFAULT_DATA_SET:
@@ -276,8 +279,11 @@ static void handle(struct ptp4l *p, const struct pmc_msg *m)
     }
     break;
   case PMC_ID_TIME_STATUS_NP:
-    if (!p->have_status || m->u.time_status.ingress_time_ns != p->ingress)
+    /* Only a sync newer than the last one is a new measurement. */
+    if (!p->have_status || m->u.time_status.ingress_time_ns != p->ingress) {
       p->ingress_changed_mono = now;
+      new_measurement = true;
+    }
     p->master_offset = m->u.time_status.master_offset_ns;
     p->ingress = m->u.time_status.ingress_time_ns;
     p->have_status = true;
@@ -294,7 +300,7 @@ static void handle(struct ptp4l *p, const struct pmc_msg *m)
   }
   /* Nothing can be said before the first port state. */
   if (p->have_ports)
-    evaluate(p);
+    evaluate(p, new_measurement);
 }
 
 static void on_readable(void *arg, uint32_t revents)

@@ -84,6 +84,16 @@ static void lose(struct statime *st, const char *why)
   tracker_unreachable(st->trk, why);
 }
 
+/* A statime that keeps answering garbage gives no evidence of sync: go stale. */
+static void count_bad(struct statime *st)
+{
+  if (++st->bad_in_row >= BAD_DOCS_STALE && st->have_good) {
+    struct trk_observation o = st->last_good;
+    o.fresh = false;
+    tracker_update(st->trk, &o);
+  }
+}
+
 static void use_document(struct statime *st)
 {
   struct statime_obs obs;
@@ -95,12 +105,7 @@ static void use_document(struct statime *st)
     st->malformed++;
     log_rl(&st->rl_bad, LOG_WARNING, "tracker %s: statime document dropped: %s (%llu so far)",
            tracker_name(st->trk), detail ? detail : "malformed", (unsigned long long)st->malformed);
-    /* A statime that keeps answering garbage gives no evidence of sync: go stale. */
-    if (++st->bad_in_row >= BAD_DOCS_STALE && st->have_good) {
-      o = st->last_good;
-      o.fresh = false;
-      tracker_update(st->trk, &o);
-    }
+    count_bad(st);
     return;
   }
   st->bad_in_row = 0;
@@ -111,6 +116,7 @@ static void use_document(struct statime *st)
     st->outage_logged = false;
   }
   memset(&o, 0, sizeof(o));
+  o.new_measurement = true;
   /* statime 0.3 has no port list: a parent other than itself means a slave port. */
   o.slave = obs.schema >= 4 ? obs.any_slave : (obs.steps_removed >= 1 && !obs.gm_is_self);
   o.port_state = o.slave ? "Slave"
@@ -147,6 +153,7 @@ static void on_readable(void *arg, uint32_t revents)
         st->malformed++;
         log_rl(&st->rl_bad, LOG_WARNING, "tracker %s: statime document over %d KiB dropped",
                tracker_name(st->trk), DOC_MAX / 1024);
+        count_bad(st);
         return;
       }
       continue;

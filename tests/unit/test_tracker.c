@@ -42,6 +42,7 @@ static struct trk_observation good(int64_t offset)
   o.have_time_properties = true;
   o.utc_offset_valid = true;
   o.utc_offset = 37;
+  o.new_measurement = true;
   return o;
 }
 
@@ -79,9 +80,14 @@ int main(void)
   CHECK_EQ_INT(tracker_state(t), TRK_UNKNOWN);
   CHECK(!tracker_utc_offset(t, &offset));
 
-  /* LOCKED only after 3 consecutive good updates. */
+  /* LOCKED only after 3 consecutive good measurements; repeats of one do not count. */
   o = good(40);
   tracker_update(t, &o);
+  o.new_measurement = false;
+  tracker_update(t, &o);
+  tracker_update(t, &o);
+  CHECK_EQ_INT(tracker_state(t), TRK_UNKNOWN);
+  o.new_measurement = true;
   tracker_update(t, &o);
   CHECK_EQ_INT(tracker_state(t), TRK_UNKNOWN);
   tracker_update(t, &o);
