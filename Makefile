@@ -29,12 +29,13 @@ WARN += -Werror
 endif
 HARDEN ?= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fPIE
 HARDEN_LD ?= -pie -Wl,-z,relro,-z,now
-INCLUDES := -Ibridge -Isock -Ishm
+INCLUDES := -Ibridge -Isock -Ishm -Iptpstate
 ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) $(INCLUDES) $(PKG_CFLAGS) $(INI_CFLAGS) \
 	-DRB_VERSION='"$(VERSION)"' -DLIBGPS_SONAME='"$(LIBGPS_SONAME)"'
 LIBS = $(PKG_LIBS) $(INI_LIBS)
 
-CORE_SRCS := $(filter-out bridge/main.c,$(wildcard bridge/*.c)) sock/out_sock.c shm/out_shm.c
+CORE_SRCS := $(filter-out bridge/main.c,$(wildcard bridge/*.c)) $(wildcard ptpstate/*.c) \
+	sock/out_sock.c shm/out_shm.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -105,6 +106,9 @@ install: all
 	install -D -m 0644 man/refclock-bridge.conf.5 $(DESTDIR)$(MANDIR)/man5/refclock-bridge.conf.5
 	install -D -m 0644 examples/refclock-bridge.conf \
 		$(DESTDIR)$(PREFIX)/share/doc/refclock-bridge/examples/refclock-bridge.conf
+	mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|/usr/local/sbin/|$(SBINDIR)/|g' systemd/refclock-bridge.service \
+		> $(DESTDIR)$(PREFIX)/lib/systemd/system/refclock-bridge.service
 
 clean:
 	rm -rf $(BUILD)
