@@ -30,14 +30,49 @@
 
   benchlib.py rssmap PID [N]
       The N largest resident mappings of PID by object, in KiB: what the RSS is made of.
+
+  benchlib.py rec OUT PATH...
+      Binds a Unix datagram socket at each PATH and records every datagram until SIGTERM, with
+      the kernel's timestamp of when the sender queued it (SO_TIMESTAMPNS; user-space receive
+      time if the kernel gives none). Writes OUT.ready once bound; on exit OUT has one line per
+      datagram, "index tv_ns offset_ns recv_ns kernel" (kernel 1: recv_ns is the kernel's
+      stamp), or "index bad - recv_ns kernel" for one that is not a well-formed sock_sample.
+
+  benchlib.py nmeafeed PORT [DELAY_MS]
+      A GNSS receiver on TCP 127.0.0.1:PORT for gpsd (device tcp://127.0.0.1:PORT): RMC, GGA and
+      GSA with a 3D fix for each second, sent DELAY_MS (default 100) after the second begins,
+      as a receiver's serial output follows its PPS edge.
+
+  benchlib.py gpswatch PORT OUT
+      A gpsd client: ?WATCH with json and pps, records each PPS report until SIGTERM as
+      "clock_ns real_ns recv_ns kernel" in OUT (recv_ns from the kernel's TCP receive stamp
+      when available). Writes OUT.ready once connected.
+
+  benchlib.py ppslat EXPECT_NS T0_NS T1_NS FILE KIND [INDEX]
+      PPS edge -> sample latency of the edges whose system time is in [T0, T1]: KIND rec (an
+      OUT of rec, datagrams of socket INDEX) or watch (an OUT of gpswatch). Prints
+      "n p50_ms p99_ms max_ms bad kernel_stamps" (percentiles linearly interpolated). A SOCK
+      sample's tv is the edge's system time truncated to the microsecond, but its offset is
+      exact and the edge's true time is a whole second, so edge = round(tv + offset) - offset
+      exactly; latency = recv - edge. bad: offsets other than EXPECT_NS.
+
+  benchlib.py faultrun KEY=VALUE...
+      Part 5: runs the bridge (PHC + PPS locked to a gpsd source fed by tests/system/
+      fakegpsd.py) into three recorded SOCK sockets for warmup + seconds, injecting a fault
+      every 10 s in turn (sink sockets gone 2 s, fakegpsd killed and restarted after 2 s,
+      /dev/pps0 gone 2 s, /dev/ptp0 gone 2 s), and writes the loss table to OUT.
+      See cmd_faultrun for the keys.
 """
 import ctypes
 import ctypes.util
+import heapq
+import json
 import os
 import selectors
 import signal
 import socket
 import struct
+import subprocess
 import sys
 import time
 
@@ -267,9 +302,552 @@ def cmd_rssmap(argv):
     print(", ".join(out))
 
 
+# ---- PPS latency (part 4) and faults (part 5) ------------------------------------------------
+
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # the Linux value where Python lacks it
+TIMESPEC = struct.Struct("=qq")
+NS = 10**9
+
+
+def bind_dgram(path):
+    """A non-blocking Unix datagram socket bound at PATH (a stale file is replaced), asking the
+    kernel for receive timestamps."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    except OSError:
+        pass
+    s.bind(path)
+    s.setblocking(False)
+    return s
+
+
+def recv_stamped(sock, size=64):
+    """(data, recv_ns, from_kernel) for one queued message, or None when nothing is queued.
+    af_unix stamps a datagram when the sender queues it (if the receiver asked for stamps), so
+    for SOCK samples recv_ns is when the sample was sent, whatever the sink's scheduling."""
+    try:
+        data, anc, _flags, _addr = sock.recvmsg(size, socket.CMSG_SPACE(TIMESPEC.size))
+    except (BlockingIOError, InterruptedError):
+        return None
+    for level, kind, cdata in anc:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(cdata) >= TIMESPEC.size:
+            sec, nsec = TIMESPEC.unpack_from(cdata)
+            return data, sec * NS + nsec, True
+    return data, time.time_ns(), False
+
+
+def decode_sample(data):
+    """(tv_ns, offset_ns) of a well-formed struct sock_sample, else None."""
+    if len(data) != SOCK_SAMPLE.size:
+        return None
+    sec, usec, offset, pulse, leap, _pad, magic = SOCK_SAMPLE.unpack(data)
+    if magic != SOCK_MAGIC or pulse != 0 or leap != 0:
+        return None
+    return sec * NS + usec * 1000, int(round(offset * 1e9))
+
+
+def on_term(flag):
+    signal.signal(signal.SIGTERM, lambda *_: flag.append(1))
+    signal.signal(signal.SIGINT, lambda *_: flag.append(1))
+
+
+def cmd_rec(argv):
+    out, paths = argv[0], argv[1:]
+    sel = selectors.DefaultSelector()
+    socks = []
+    for i, path in enumerate(paths):
+        s = bind_dgram(path)
+        sel.register(s, selectors.EVENT_READ, i)
+        socks.append(s)
+    stop = []
+    on_term(stop)
+    with open(out + ".ready", "w") as f:
+        f.write("%d\n" % os.getpid())
+    rows = []
+
+    def drain(i):
+        while True:
+            r = recv_stamped(socks[i])
+            if r is None:
+                return
+            data, recv_ns, kernel = r
+            d = decode_sample(data)
+            if d is None:
+                rows.append("%d bad - %d %d" % (i, recv_ns, kernel))
+            else:
+                rows.append("%d %d %d %d %d" % (i, d[0], d[1], recv_ns, kernel))
+
+    while not stop:
+        for key, _ in sel.select(0.5):
+            drain(key.data)
+    for i in range(len(socks)):
+        drain(i)
+    with open(out + ".tmp", "w") as f:
+        f.write("".join(r + "\n" for r in rows))
+    os.rename(out + ".tmp", out)
+    for path in paths:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def nmea(body):
+    """One NMEA 0183 sentence: $BODY*XX with the XOR checksum of BODY."""
+    c = 0
+    for b in body.encode():
+        c ^= b
+    return "$%s*%02X\r\n" % (body, c)
+
+
+def cmd_nmeafeed(argv):
+    port = int(argv[0])
+    delay_ns = (int(argv[1]) if len(argv) > 1 else 100) * 10**6
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", port))
+    srv.listen(2)
+    while True:
+        conn, _ = srv.accept()
+        try:
+            while True:
+                now = time.time_ns()
+                sec = (now - delay_ns) // NS + 1
+                time.sleep(max(0, sec * NS + delay_ns - time.time_ns()) / 1e9)
+                t = time.gmtime(sec)
+                hms, dmy = time.strftime("%H%M%S", t), time.strftime("%d%m%y", t)
+                conn.sendall((nmea("GPRMC,%s.00,A,4807.038,N,01131.000,E,0.0,0.0,%s,,,A" % (hms, dmy))
+                              + nmea("GPGGA,%s.00,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,"
+                                     % hms)
+                              + nmea("GPGSA,A,3,04,05,09,12,24,25,29,31,,,,,1.8,0.9,1.5")).encode())
+        except OSError:
+            conn.close()
+
+
+def cmd_gpswatch(argv):
+    port, out = int(argv[0]), argv[1]
+    stop = []
+    on_term(stop)
+    deadline = time.time() + 20
+    while True:
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=2)
+            break
+        except OSError:
+            if stop or time.time() > deadline:
+                sys.exit("gpswatch: cannot connect to port %d" % port)
+            time.sleep(0.2)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+    except OSError:
+        pass
+    s.sendall(b'?WATCH={"enable":true,"json":true,"pps":true};\n')
+    s.setblocking(False)
+    with open(out + ".ready", "w") as f:
+        f.write("%d\n" % os.getpid())
+    sel = selectors.DefaultSelector()
+    sel.register(s, selectors.EVENT_READ)
+    buf, rows = b"", []
+    while not stop:
+        if not sel.select(0.5):
+            continue
+        r = recv_stamped(s, 65536)
+        if r is None:
+            continue
+        data, recv_ns, kernel = r
+        if not data:
+            break
+        buf += data
+        *lines, buf = buf.split(b"\n")
+        for line in lines:
+            try:
+                m = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(m, dict) and m.get("class") == "PPS":
+                rows.append("%d %d %d %d" % (m["clock_sec"] * NS + m["clock_nsec"],
+                                             m["real_sec"] * NS + m["real_nsec"], recv_ns, kernel))
+    with open(out + ".tmp", "w") as f:
+        f.write("".join(r + "\n" for r in rows))
+    os.rename(out + ".tmp", out)
+
+
+def percentile(sorted_values, p):
+    """Linear interpolation between the closest ranks (numpy's default)."""
+    if not sorted_values:
+        return float("nan")
+    pos = p / 100.0 * (len(sorted_values) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
+
+
+def cmd_ppslat(argv):
+    expect, t0, t1, path, kind = int(argv[0]), int(argv[1]), int(argv[2]), argv[3], argv[4]
+    index = argv[5] if len(argv) > 5 else "0"
+    lat, bad, kern = [], 0, 0
+    with open(path) as f:
+        for line in f:
+            v = line.split()
+            if kind == "rec":
+                if v[0] != index:
+                    continue
+                if v[1] == "bad":
+                    bad += 1
+                    continue
+                tv, off, recv, k = int(v[1]), int(v[2]), int(v[3]), int(v[4])
+                edge = (tv + off + NS // 2) // NS * NS - off
+            else:
+                edge, real, recv, k = int(v[0]), int(v[1]), int(v[2]), int(v[3])
+                off = real - edge
+            if not t0 <= edge <= t1:
+                continue
+            if abs(off - expect) > 1:
+                bad += 1
+                continue
+            lat.append((recv - edge) / 1e6)
+            kern += k
+    lat.sort()
+    print("%d %.3f %.3f %.3f %d %d" % (len(lat), percentile(lat, 50), percentile(lat, 99),
+                                       lat[-1] if lat else float("nan"), bad, kern))
+
+
+def tcp_listening(port):
+    """True if something listens on TCP port PORT (from /proc/net/tcp: no connection, which
+    would tie up fakegpsd.py, a one-client server)."""
+    want = ":%04X" % port
+    try:
+        with open("/proc/net/tcp") as f:
+            next(f)
+            for line in f:
+                v = line.split()
+                if v[1].endswith(want) and v[3] == "0A":
+                    return True
+    except OSError:
+        pass
+    return False
+
+
+def backoff_reached(d_ns, first_ns=NS // 2, max_ns=8 * NS):
+    """The bridge's reconnect schedule (0.5 s, doubling, capped): the first cumulative retry
+    delay at or after d_ns."""
+    step, t = first_ns, first_ns
+    while t < d_ns:
+        step = min(step * 2, max_ns)
+        t += step
+    return t
+
+
+def cmd_faultrun(argv):
+    """faultrun KEY=VALUE...
+    out        report file (a table, ready to print); OUT.detail gets the fault times and
+               every sample lost outside a fault window
+    dir        directory for the three sink sockets s0 (phc), s1 (pps), s2 (gps) named in conf
+    conf       bridge configuration; bridge: the binary; fakelib: the fake's .so (preloaded
+               into the bridge only; the FAKEDEV_* variables come from our environment)
+    ctl        the fake's control directory (FAKEDEV_CTL), for ptp0.gone and pps0.gone
+    fakegpsd   tests/system/fakegpsd.py; port: its TCP port; python: interpreter
+    seconds    measured window (default 120); warmup: before it (default 8)
+    every      seconds between faults (10); down: fault length (2)
+    phc_interval, pps_interval (s), phc_offset_ns, pps_offset_ns: as configured and injected
+    gps_phase  the system time of a TOFF sample past its second (fakegpsd: 0.3 s late)
+    pids       file that gets the PIDs this command starts (for the caller's cleanup)
+    """
+    a = dict(x.split("=", 1) for x in argv)
+    seconds = float(a.get("seconds", 120))
+    warm = float(a.get("warmup", 8))
+    every = float(a.get("every", 10))
+    down = float(a.get("down", 2))
+    port = int(a["port"])
+    phc_iv = int(float(a.get("phc_interval", 0.125)) * NS)
+    pps_iv = int(float(a.get("pps_interval", 0.2)) * NS)
+    phc_off = int(a.get("phc_offset_ns", 123456))
+    pps_off = int(a.get("pps_offset_ns", 123456))
+    gps_phase = int(float(a.get("gps_phase", 0.3)) * NS)
+    names = ["phc", "pps", "gps"]
+    paths = [os.path.join(a["dir"], "s%d.sock" % i) for i in range(3)]
+    stop = []
+    on_term(stop)
+    sel = selectors.DefaultSelector()
+    socks = [None] * 3
+    samples = {n: [] for n in names}
+    bad = {n: 0 for n in names}
+    children = {}
+
+    def note_pids():
+        with open(a["pids"], "w") as f:
+            f.write("".join("%d\n" % p.pid for p in children.values() if p.poll() is None))
+
+    def bind_all():
+        for i, path in enumerate(paths):
+            socks[i] = bind_dgram(path)
+            sel.register(socks[i], selectors.EVENT_READ, i)
+
+    def drain(i):
+        while socks[i] is not None:
+            r = recv_stamped(socks[i])
+            if r is None:
+                return
+            d = decode_sample(r[0])
+            if d is None:
+                bad[names[i]] += 1
+            else:
+                samples[names[i]].append(d)
+
+    def unbind_all():
+        for i, path in enumerate(paths):
+            drain(i)
+            sel.unregister(socks[i])
+            socks[i].close()
+            socks[i] = None
+            os.unlink(path)
+
+    def start_fakegpsd():
+        children["fakegpsd"] = subprocess.Popen(
+            [a.get("python", sys.executable), a["fakegpsd"], str(port), "0"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        note_pids()
+
+    def stop_child(name):
+        p = children.get(name)
+        if p and p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+    bind_all()
+    start_fakegpsd()
+    env = dict(os.environ, LD_PRELOAD=a["fakelib"], FAKEDEV_CTL=a["ctl"])
+    with open(a["out"] + ".bridge.log", "w") as log:
+        children["bridge"] = subprocess.Popen(
+            ["setpriv", "--bounding-set", "-sys_time", "--", a["bridge"], "-f", "-c", a["conf"]],
+            env=env, stdout=log, stderr=subprocess.STDOUT)
+    note_pids()
+    t_start = time.time_ns()
+    # The window starts on a whole second and every fault half a second after one, halfway
+    # between two PPS edges (and TOFF reports): the same phase every run, so the counts repeat.
+    w0 = (t_start + int(warm * NS)) // NS * NS + NS
+    w1 = w0 + int(seconds * NS)
+
+    # Faults in turn: (kind, start, end); end is filled in when the fault is over.
+    faults = []
+    events = []
+    seq = [0]
+
+    def at(t, fn):
+        seq[0] += 1
+        heapq.heappush(events, (t, seq[0], fn))
+
+    def gone_file(dev):
+        return os.path.join(a["ctl"], dev + ".gone")
+
+    def begin(kind):
+        f = [kind, time.time_ns(), None]
+        faults.append(f)
+        if kind == "sink":
+            unbind_all()
+        elif kind == "gpsd":
+            stop_child("fakegpsd")
+        else:
+            open(gone_file(kind), "w").close()
+        at(f[1] + int(down * NS), lambda: finish(f))
+
+    def finish(f):
+        kind = f[0]
+        if kind == "sink":
+            bind_all()
+        elif kind == "gpsd":
+            start_fakegpsd()
+            wait_listening(f, time.time_ns() + 5 * NS)
+            return
+        else:
+            os.unlink(gone_file(kind))
+        f[2] = time.time_ns()
+
+    def wait_listening(f, deadline):
+        if tcp_listening(port) or time.time_ns() > deadline:
+            f[2] = time.time_ns()
+        else:
+            at(time.time_ns() + 20 * 10**6, lambda: wait_listening(f, deadline))
+
+    kinds = ["sink", "gpsd", "pps0", "ptp0"]
+    i = 0
+    while w0 + int((5.5 + every * i) * NS) <= w1 - int(10 * NS):
+        kind = kinds[i % len(kinds)]
+        at(w0 + int((5.5 + every * i) * NS), lambda kind=kind: begin(kind))
+        i += 1
+
+    while not stop:
+        now = time.time_ns()
+        while events and events[0][0] <= now:
+            heapq.heappop(events)[2]()
+        if now >= w1 + 3 * 10**8 and not events:
+            break
+        timeout = 0.2
+        if events:
+            timeout = min(timeout, max(0.0, (events[0][0] - now) / 1e9))
+        for key, _ in sel.select(timeout):
+            drain(key.data)
+    early_exit = children["bridge"].poll()
+    stop_child("bridge")
+    stop_child("fakegpsd")
+    for j in range(3):
+        drain(j)
+        if socks[j] is not None:
+            socks[j].close()
+            try:
+                os.unlink(paths[j])
+            except OSError:
+                pass
+    for dev in ("pps0", "ptp0"):
+        try:
+            os.unlink(gone_file(dev))
+        except OSError:
+            pass
+    note_pids()
+    if stop:
+        sys.exit(1)
+
+    # Which fault windows a source's missing sample may fall in, and until when: the fault plus
+    # the documented recovery after it ends.
+    def grace_end(f, src):
+        kind, start, end = f
+        if end is None:
+            end = w1
+        if kind == "sink":  # SOCK outputs retry every 0.5 s
+            return end + NS // 2 + NS // 10
+        if kind == "gpsd":  # reconnect with backoff from 0.5 s, then min_good_fixes = 3 cycles
+            if src not in ("gps", "pps"):
+                return None
+            return start + backoff_reached(end - start, max_ns=30 * NS) + 3 * NS + NS // 5
+        # A vanished device is noticed at the next fetch or poll (within one interval) and
+        # opened again with backoff from that moment.
+        for dev, s, iv in (("pps0", "pps", pps_iv), ("ptp0", "phc", phc_iv)):
+            if kind == dev and src == s:
+                return start + max(backoff_reached(end - start),
+                                   iv + backoff_reached(end - start - iv)) + NS // 10
+        return None
+
+    def covering(t, src):
+        for f in faults:
+            g = grace_end(f, src)
+            if g is not None and f[1] <= t <= g:
+                return f
+        return None
+
+    rows, lost_by, outside_detail, offsets = [], {}, [], []
+    for src in names:
+        expect_off = {"phc": phc_off, "pps": pps_off, "gps": 0}[src]
+        inwin = sorted(d for d in samples[src] if w0 <= d[0] <= w1)
+        wrong = sum(1 for d in inwin if d[1] != expect_off)
+        missing, dups = [], 0
+        if src == "phc":
+            # Polls due on the timer's grid (its phase restarts when the device is reopened):
+            # a gap of n intervals between two samples is n - 1 missed polls.
+            delivered = len(inwin)
+            if not inwin:
+                missing = list(range(w0, w1 + 1, phc_iv))
+            else:
+                missing = [inwin[0][0] - j * phc_iv
+                           for j in range(1, (inwin[0][0] - w0) // phc_iv + 1)]
+                for (prev, _), (tv, _) in zip(inwin, inwin[1:]):
+                    if tv - prev < phc_iv // 2:
+                        dups += 1
+                    n = int(round((tv - prev) / phc_iv)) - 1
+                    missing += [prev + j * phc_iv for j in range(1, n + 1)]
+                missing += [inwin[-1][0] + j * phc_iv
+                            for j in range(1, (w1 - inwin[-1][0]) // phc_iv + 1)]
+            expected = delivered - dups + len(missing)
+            lost = len(missing)
+        else:
+            phase = -pps_off if src == "pps" else gps_phase
+            first = (w0 - phase + NS - 1) // NS
+            last = (w1 - phase) // NS
+            slots = {}
+            for tv, off in inwin:
+                k = (tv + off - (0 if src == "pps" else gps_phase) + NS // 2) // NS
+                slots[k] = slots.get(k, 0) + 1
+            expected = last - first + 1
+            delivered = sum(1 for k in slots if first <= k <= last)
+            dups = sum(c - 1 for c in slots.values())
+            # when the bridge would have sent it: the edge is fetched 2 ms after it is due;
+            # fakegpsd sends TOFF k at second k, stamped k + gps_phase
+            sent = (3 * 10**6 - pps_off) if src == "pps" else 10 * 10**6
+            missing = [k * NS + sent for k in range(first, last + 1) if k not in slots]
+            lost = len(missing)
+        out_n = 0
+        for t in missing:
+            f = covering(t, src)
+            if f is None:
+                out_n += 1
+                near = min(faults, key=lambda f: abs(t - f[1])) if faults else None
+                outside_detail.append("%s sample due to leave at +%.3f s%s" % (
+                    src, (t - w0) / 1e9,
+                    "" if near is None else ": %+.3f s from the %s fault's start (at +%.3f s, "
+                    "ended +%.3f s, grace until +%.3f s)" % (
+                        (t - near[1]) / 1e9, near[0], (near[1] - w0) / 1e9,
+                        ((near[2] or w1) - w0) / 1e9,
+                        ((grace_end(near, src) or near[2] or w1) - w0) / 1e9)))
+            else:
+                key = f[0]
+                lost_by.setdefault(key, {}).setdefault(src, 0)
+                lost_by[key][src] += 1
+        rows.append((src, expected, delivered, lost - out_n, out_n, wrong, dups, bad[src]))
+        offsets.append("%s %d/%d exactly %d ns" % (src, len(inwin) - wrong, len(inwin), expect_off))
+
+    label = {"phc": "phc /dev/ptp0, every %g s" % (phc_iv / 1e9),
+             "pps": "pps /dev/pps0, lock = gps",
+             "gps": "gps (fakegpsd TOFF, 1 Hz)"}
+    kind_label = {"sink": "sink sockets gone", "gpsd": "fakegpsd killed",
+                  "pps0": "/dev/pps0 gone", "ptp0": "/dev/ptp0 gone"}
+    lines = ["%-28s %8s %9s %12s %12s %12s %5s %9s" % (
+        "source", "expected", "delivered", "lost: faults", "lost: outside", "wrong offset", "dups",
+        "malformed")]
+    for r in rows:
+        lines.append("%-28s %8d %9d %12d %12d %12d %5d %9d" % ((label[r[0]],) + r[1:]))
+    counts = {}
+    for f in faults:
+        counts[f[0]] = counts.get(f[0], 0) + 1
+    lines.append("faults, %g s each, one every %g s in turn: %s" % (down, every, ", ".join(
+        "%s x%d" % (kind_label[k], counts[k]) for k in kinds if k in counts)))
+    lines.append("lost in each kind of fault window: " + "; ".join(
+        "%s: %s" % (kind_label[k], ", ".join("%s %d" % kv for kv in sorted(lost_by[k].items())))
+        for k in kinds if k in lost_by))
+    total_out = sum(r[4] for r in rows)
+    lines.append("lost outside fault windows: %s" % (
+        "none" if not outside_detail else "; ".join(outside_detail[:4])
+        + (" (+%d more, see part5-detail.txt)" % (len(outside_detail) - 4)
+           if len(outside_detail) > 4 else "")))
+    lines.append("offsets of delivered samples: " + "; ".join(offsets))
+    if early_exit is not None:
+        lines.append("the bridge exited during the run (status %d): see part5-bridge.log" % early_exit)
+    lines.append("goal (0 lost outside fault windows): %s" % ("met" if total_out == 0 else "NOT met"))
+    with open(a["out"], "w") as f:
+        f.write("\n".join(lines) + "\n")
+    with open(a["out"] + ".detail", "w") as f:
+        f.write("window: %d .. %d ns (CLOCK_REALTIME), faults (kind start end grace_end_by_source):\n"
+                % (w0, w1))
+        for flt in faults:
+            f.write("  %s +%.3f +%.3f %s\n" % (flt[0], (flt[1] - w0) / 1e9, ((flt[2] or w1) - w0) / 1e9,
+                                               " ".join("%s:+%.3f" % (s, (grace_end(flt, s) - w0) / 1e9)
+                                                        for s in names if grace_end(flt, s))))
+        f.write("lost outside fault windows:\n" + "".join("  %s\n" % d for d in outside_detail))
+
+
 def main():
     cmds = {"sink": cmd_sink, "cgparse": cmd_cgparse, "cgdiff": cmd_cgdiff, "shmread": cmd_shmread,
-            "proc": cmd_proc, "rssmap": cmd_rssmap}
+            "proc": cmd_proc, "rssmap": cmd_rssmap, "rec": cmd_rec, "nmeafeed": cmd_nmeafeed,
+            "gpswatch": cmd_gpswatch, "ppslat": cmd_ppslat, "faultrun": cmd_faultrun}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](sys.argv[2:])

@@ -21,8 +21,10 @@ static const char *const edge_names[] = {"assert", "clear", NULL};
 
 #define RETRY_MIN_NS (NS_PER_SEC / 2)
 #define RETRY_MAX_NS (8 * NS_PER_SEC)
-/* After an edge, the next is expected one second later: fetch just after it. */
-#define NEXT_EDGE_MARGIN_NS (2 * 1000000LL)
+/* After an edge, the next is expected one second later: fetch just after it (the system
+   clock's frequency error moves it by microseconds), then keep looking for a while. */
+#define NEXT_EDGE_MARGIN_NS (200 * 1000LL)
+#define LATE_RETRY_NS (500 * 1000LL)
 #define LATE_EDGE_NS (20 * 1000000LL)
 
 struct pps {
@@ -233,11 +235,18 @@ static void fetch(struct pps *p)
   }
   seq = p->edge == EDGE_ASSERT ? info.assert_sequence : info.clear_sequence;
   ts = p->edge == EDGE_ASSERT ? info.assert_timestamp : info.clear_timestamp;
-  if ((ts.tv_sec == 0 && ts.tv_nsec == 0) || (p->have_seq && seq == p->last_seq))
+  if (!p->have_seq) {
+    /* The first fetch after opening only learns where the sequence stands: an edge already
+       there may be old, but the next one is new whether or not one was there. */
+    p->have_seq = true;
+    p->last_seq = seq;
+    if (ts.tv_sec || ts.tv_nsec)
+      p->expect_mono = monotonic_ns() - (realtime_ns() - ts_to_ns(&ts)) + NS_PER_SEC;
     return;
-  if (p->have_seq)
-    handle_edge(p, &ts, seq);
-  p->have_seq = true;
+  }
+  if ((ts.tv_sec == 0 && ts.tv_nsec == 0) || seq == p->last_seq)
+    return;
+  handle_edge(p, &ts, seq);
   p->last_seq = seq;
   /* The next edge is due one second after this one. */
   p->expect_mono = monotonic_ns() - (realtime_ns() - ts_to_ns(&ts)) + NS_PER_SEC;
@@ -263,7 +272,7 @@ static void on_timer(void *arg)
       p->expect_mono + NEXT_EDGE_MARGIN_NS < next)
     next = p->expect_mono + NEXT_EDGE_MARGIN_NS;
   else if (p->expect_mono && now >= p->expect_mono && now < p->expect_mono + LATE_EDGE_NS)
-    next = now + NEXT_EDGE_MARGIN_NS; /* due but not seen yet: look again shortly */
+    next = now + LATE_RETRY_NS; /* due but not seen yet: look again shortly */
   sched_timer_at(p->timer, next);
 }
 
