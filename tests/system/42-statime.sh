@@ -1,5 +1,5 @@
 # A statime tracker reading the observation socket (a stand-in serving the shipped fixtures):
-# synced -> LOCKED and the PHC gate opens with statime's UTC offset; master lost -> HOLDOVER ->
+# startup (no ports yet) -> FREERUN; synced -> LOCKED and the PHC gate opens with statime's UTC offset; master lost -> HOLDOVER ->
 # FREERUN; a 3 s offset is beyond the threshold; garbage is dropped and counted, and after 3
 # bad documents in a row the last good state is stale (HOLDOVER); the v0.3 document shape
 # works; statime gone -> UNKNOWN.
@@ -7,7 +7,7 @@
 D=tests/data/statime
 shm_unit 31
 fixture() { readlink -f "$D/$1.json" > "$T/fixture"; }
-fixture synced
+fixture startup
 /usr/bin/python3 "$HERE/fakestatime.py" "$T/observe" "$T/fixture" >> "$T/fakestatime.log" 2>&1 &
 STATIME=$!
 PIDS+=($STATIME)
@@ -31,7 +31,10 @@ unit = 31
 CONF
 start_bridge "$T/bridge.conf" FAKEDEV_PTP=/dev/ptp0 FAKEDEV_PTP0=offset_ns=37000123456
 state_line() { wait_for "$1" bridge_log_has "$2" || fail "expected: $2"; }
-state_line 5 "tracker st: UNKNOWN -> LOCKED"
+# statime before its first BMCA: no ports yet.
+state_line 5 "tracker st: UNKNOWN -> FREERUN: no port in SLAVE (no port)"
+fixture synced
+state_line 5 "tracker st: FREERUN -> LOCKED"
 bridge_log_has "statime 0.4.0 at" || fail "version not logged"
 leap_is() { [ "$(shm_read 31 | awk '{print $2}')" = "$1" ]; }
 wait_for 3 leap_is 0 || fail "gate did not open"
