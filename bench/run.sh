@@ -9,11 +9,15 @@
 #   3. added error: the offset delivered minus the one injected
 #   4. PPS edge -> sample sent latency (simulated /dev/pps0), bridge and gpsd
 #   5. samples lost over a long run with faults injected (sink, gpsd, /dev/pps0, /dev/ptp0)
+#   6. PTP sync-state detection with a real ptp4l pair in network namespaces: ptp4l's port
+#      state change -> the bridge's tracker -> the PHC gate closed, and a silent master
 #
 # Never touches this machine's clock: every time daemon runs under setpriv without
 # CAP_SYS_TIME, chronyd always with -x, gpsd in a private IPC namespace. Only Unix sockets and
-# loopback are used. Tunables (seconds): BENCH_SHORT=6 BENCH_LONG=18 BENCH_LOAD=30
-# BENCH_WARMUP=2 BENCH_PPS_SECONDS=65 BENCH_FAULT_SECONDS=120; BENCH_PARTS="1 2 4 5".
+# loopback are used, and for part 6 a veth pair between two network namespaces of our own
+# (rb6m<PID>, rb6s<PID>), deleted on exit. Tunables (seconds): BENCH_SHORT=6 BENCH_LONG=18
+# BENCH_LOAD=30 BENCH_WARMUP=2 BENCH_PPS_SECONDS=65 BENCH_FAULT_SECONDS=120; trials:
+# BENCH_PTP_TRIALS=20 BENCH_PTP_SLOW_TRIALS=5; BENCH_PARTS="1 2 4 5 6".
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -24,13 +28,17 @@ LOAD=${BENCH_LOAD:-30}
 WARM=${BENCH_WARMUP:-2}
 PPS_SECS=${BENCH_PPS_SECONDS:-65}
 FAULT_SECS=${BENCH_FAULT_SECONDS:-120}
-PARTS=" ${BENCH_PARTS:-1 2 4 5} "
+PTP_TRIALS=${BENCH_PTP_TRIALS:-20}
+PTP_SLOW_TRIALS=${BENCH_PTP_SLOW_TRIALS:-5}
+PARTS=" ${BENCH_PARTS:-1 2 4 5 6} "
 on() { [[ "$PARTS" == *" $1 "* ]]; }
 N_PHC=16
 INJECT_NS=37000123456 # PHC - CLOCK_REALTIME: TAI, 37 s ahead, plus 123456 ns
 EXPECT_NS=123456      # what must arrive once tai_offset 37 is taken off
 SHM_P1=112            # NTP SHM units of part 1's phc2sys runs (keys 0x4e5450a0, a1)
 SHM_P2=96             # units of part 2's 16 phc2sys (keys 0x4e545090 .. 0x4e54509f)
+SHM_P6=114            # part 6: the bridge's gated PHC output (key 0x4e5450a2)
+NS_M=rb6m$$ NS_S=rb6s$$ VETH_M=rb6vm$$ VETH_S=rb6vs$$ # part 6's namespaces and veth ends
 GPSD_PORT=29499       # part 1's idle gpsd (reference RSS)
 P4_LOCK=29495         # part 4: fakegpsd.py numbering the bridge's PPS edges
 P4_NMEA=29496         # part 4: NMEA feed for the gpsd peer (its whole seconds)
@@ -40,7 +48,10 @@ P5_GPS=29494          # part 5: fakegpsd.py, killed and restarted
 RB_BIN=$(readlink -f "$BUILD/refclock-bridge")
 FAKELIB=$(readlink -f "$BUILD/tests/libfakedev.so")
 BENCH=$(pwd)/bench
+# A run of only some parts (BENCH_PARTS) writes to build/bench/partial/, so that it never
+# replaces the full results (build/bench/results.txt and the part files beside it).
 OUTDIR=$BUILD/bench
+for p in 1 2 4 5 6; do on "$p" || { OUTDIR=$BUILD/bench/partial; break; }; done
 RESULTS=$OUTDIR/results.txt
 FAKEGPSD=$(pwd)/tests/system/fakegpsd.py
 NOTIME=(setpriv --bounding-set -sys_time --)
@@ -59,19 +70,33 @@ T=$(mktemp -d /tmp/rbbench.XXXXXX)
 chmod 700 "$T"
 PIDS=()
 SHM_KEYS=()
+NETNS=()     # network namespaces this run made (part 6)
+VETH_MADE="" # the veth pair, while one end may still be outside them
 
 cleanup() {
-  local p k
+  local p k f
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
   sleep 0.3
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-  # what part 5's fault runner started and had not stopped yet (it lists them as it goes)
-  if [ -s "$T/p5/pids" ]; then
-    while read -r p; do kill -9 "$p" 2>/dev/null; done < "$T/p5/pids"
-  fi
+  # what part 5's fault runner and part 6's trial runners started and had not stopped yet
+  # (they list them as they go)
+  for f in "$T/p5/pids" "$T"/p6/*/pids; do
+    [ -s "$f" ] || continue
+    while read -r p; do kill -9 "$p" 2>/dev/null; done < "$f"
+  done
   wait 2>/dev/null
   for k in "${SHM_KEYS[@]}"; do ipcrm -M "$k" 2>/dev/null; done
+  netns_cleanup
   rm -rf "$T"
+}
+
+# Part 6's namespaces (deleting one also deletes the veth end in it).
+netns_cleanup() {
+  local ns
+  for ns in "${NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  NETNS=()
+  [ -n "$VETH_MADE" ] && ip link del "$VETH_M" 2>/dev/null
+  VETH_MADE=""
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -117,7 +142,7 @@ FAKE_ENV+=(FAKEDEV_PTP="$list")
 # Tools: a missing peer gives SKIP rows, not a failure. BENCH_WITHOUT="valgrind gpsd ..."
 # pretends that tools are missing (to check the SKIP paths).
 have() { [[ " ${BENCH_WITHOUT:-} " != *" $1 "* ]] && command -v "$1" >/dev/null; }
-SKIP_PY="" SKIP_VG="" SKIP_P2S="" SKIP_CHR="" SKIP_GPSD=""
+SKIP_PY="" SKIP_VG="" SKIP_P2S="" SKIP_CHR="" SKIP_GPSD="" SKIP_PTP=""
 have python3 || SKIP_PY="python3 missing"
 [ -n "$PY" ] || SKIP_PY="python3 missing"
 have valgrind || SKIP_VG="valgrind missing"
@@ -125,6 +150,9 @@ have phc2sys || SKIP_P2S="phc2sys (linuxptp) missing"
 have chronyd && have chronyc || SKIP_CHR="chronyd/chronyc missing"
 have gpsd || SKIP_GPSD="gpsd missing"
 have unshare || SKIP_GPSD="unshare missing (needed to keep gpsd's SHM segments private)"
+have ptp4l && have pmc || SKIP_PTP="ptp4l/pmc (linuxptp) missing"
+have ip || SKIP_PTP="ip (iproute2) missing"
+shm_exists $SHM_P6 && SKIP_PTP="SHM key $(shm_key $SHM_P6) already in use"
 for u in $SHM_P1 $((SHM_P1 + 1)); do
   shm_exists "$u" && SKIP_P2S="SHM key $(shm_key "$u") already in use"
 done
@@ -132,7 +160,7 @@ for ((i = 0; i < N_PHC; i++)); do
   shm_exists $((SHM_P2 + i)) && SKIP_P2S="SHM key $(shm_key $((SHM_P2 + i))) already in use"
 done
 if [ -n "$SKIP_PY" ]; then
-  SKIP_VG=$SKIP_PY SKIP_P2S=$SKIP_PY SKIP_CHR=$SKIP_PY SKIP_GPSD=$SKIP_PY
+  SKIP_VG=$SKIP_PY SKIP_P2S=$SKIP_PY SKIP_CHR=$SKIP_PY SKIP_GPSD=$SKIP_PY SKIP_PTP=$SKIP_PY
 fi
 on 1 || SKIP_VG=${SKIP_VG:-"part 1 not in BENCH_PARTS"}
 ver() { "$@" 2>&1 | head -n 1; }
@@ -140,8 +168,9 @@ V_CHR=$( [ -z "$SKIP_CHR" ] && chronyd -v 2>&1 | awk '{print $4; exit}')
 V_P2S=$( [ -z "$SKIP_P2S" ] && ver phc2sys -v)
 V_VG=$( [ -z "$SKIP_VG" ] && ver valgrind --version)
 V_GPSD=$( [ -z "$SKIP_GPSD" ] && gpsd -V 2>&1 | awk '{print $2; exit}')
+V_PTP=$( [ -z "$SKIP_PTP" ] && ver ptp4l -v)
 
-bridge_conf() { # FILE READINGS SOCKDIR N [FIRST_SOCKET]: sources phcI -> SOCKDIR/s(FIRST+I).sock
+bridge_conf() { # FILE READINGS SOCKDIR N [FIRST_SOCKET [COMBINE]]: sources phcI -> SOCKDIR/s(FIRST+I).sock
   local i
   : > "$1"
   for ((i = 0; i < $4; i++)); do
@@ -152,6 +181,7 @@ device = /dev/ptp$i
 interval = 0.0625
 readings = $2
 method = extended
+combine = ${6:-quantile}
 timescale = tai
 tai_offset = 37
 outputs = sock$i
@@ -189,11 +219,12 @@ calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 # ---------------------------------------------------------------------------------------------
 # Part 1: instructions per sample under callgrind. Every peer runs twice, SHORT and LONG seconds
 # of wall time; (instructions_long - instructions_short) / (samples_long - samples_short) is the
-# marginal cost of one sample, with start-up and shutdown cancelled. All eight valgrind runs go
+# marginal cost of one sample, with start-up and shutdown cancelled. All sixteen valgrind runs go
 # at once: instruction counts do not depend on timing, and samples are counted, not assumed.
 # ---------------------------------------------------------------------------------------------
 declare -A CGPID CG_I CG_F CG_C CG_N
-P1_BRIDGE=(b10s b10l b25s b25l b10ps b10pl b25ps b25pl)
+# b: the default combine (quantile), m: combine = min-delay; 10/25 readings; p: path only
+P1_BRIDGE=(b10s b10l b25s b25l b10ps b10pl b25ps b25pl m10s m10l m10ps m10pl)
 P1_RUNS=0
 GPSD_HWM="" GPSD_PSS=""
 
@@ -229,7 +260,7 @@ gpsd_measure() {
 }
 
 part1() {
-  local names=() short=() long=() n t0 i k
+  local names=() short=() long=() n t0 i k c
   if [ -n "$SKIP_VG" ]; then return; fi
   say "part 1: callgrind, ${SHORT} s and ${LONG} s runs of each peer, all at once"
   mkdir -p "$T/p1"
@@ -239,17 +270,19 @@ part1() {
   wait_file 5 "$T/p1/sink.out.ready" || { SKIP_VG="SOCK sink did not start"; return; }
   # bridge: b10 (readings 10, as phc2sys -N 10), b25 (readings 25, as chronyd's fixed 25);
   # b10p/b25p: the same, collecting only inside on_poll (the PHC poll callback: ioctl,
-  # combine, send to every output), the per-sample path without the event loop around it
+  # combine, send to every output), the per-sample path without the event loop around it;
+  # m10/m10p: 10 readings with combine = min-delay (phc2sys's method: the narrowest window)
   i=0
   for n in "${P1_BRIDGE[@]}"; do
-    bridge_conf "$T/p1/$n.conf" "${n:1:2}" "$T/p1" 1 "$i"
+    case $n in m*) c=min-delay ;; *) c=quantile ;; esac
+    bridge_conf "$T/p1/$n.conf" "${n:1:2}" "$T/p1" 1 "$i" "$c"
     i=$((i + 1))
   done
   [ -z "$SKIP_GPSD" ] && gpsd_start
   t0=$(date +%s%N)
   for n in "${P1_BRIDGE[@]}"; do
     case $n in
-      b??p?) cg_start "$n" --toggle-collect=on_poll -- "$RB_BIN" -f -c "$T/p1/$n.conf" ;;
+      [bm]??p?) cg_start "$n" --toggle-collect=on_poll -- "$RB_BIN" -f -c "$T/p1/$n.conf" ;;
       *) cg_start "$n" -- "$RB_BIN" -f -c "$T/p1/$n.conf" ;;
     esac
     names+=("$n")
@@ -606,10 +639,105 @@ part5_finish() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Order: part 1 alone (12 valgrind runs at once), then part 2 with part 5 in the background,
-# then part 4 alone (a latency measurement wants a quiet machine).
+# Part 6: PTP sync-state detection. A real ptp4l pair (linuxptp 3.1.1, software timestamping,
+# free_running 1 on both: ptp4l never touches a clock) in two network namespaces of our own,
+# joined by a veth; the bridge's ptp4l tracker on the slave gates /dev/ptp0 (the fake) into
+# SHM unit 114. benchlib.py ptptrials kills the master (SIGKILL), waits for the bridge's
+# HOLDOVER and ptp4l's own LISTENING, restarts the master, waits for LOCKED, and so on:
+#   slow: linuxptp's default intervals, stale_syncs 3: the silent master (last Sync ->
+#         HOLDOVER), in the background during part 2 (it measures seconds);
+#   fast: intervals of 0.25 s, stale_syncs 20 (so that only the port-state push can end
+#         LOCKED): ptp4l's port state change -> the bridge's state change -> the gate closed,
+#         at the end, alone (it measures fractions of a millisecond).
+# ---------------------------------------------------------------------------------------------
+P6_NOTE="" P6_SLOW_PID="" P6_NS_LEFT=""
+
+part6_setup() {
+  local e
+  [ -n "$SKIP_PTP" ] && { P6_NOTE=$SKIP_PTP; return; }
+  say "part 6: network namespaces $NS_M, $NS_S"
+  mkdir -p "$T/p6"
+  if ! e=$(ip netns add "$NS_M" 2>&1); then
+    P6_NOTE="cannot create a network namespace: $e"
+    return
+  fi
+  NETNS+=("$NS_M")
+  if ! { ip netns add "$NS_S" && NETNS+=("$NS_S") &&
+    ip link add "$VETH_M" type veth peer name "$VETH_S" && VETH_MADE=1 &&
+    ip link set "$VETH_M" netns "$NS_M" && ip link set "$VETH_S" netns "$NS_S" && VETH_MADE="" &&
+    ip -n "$NS_M" addr add 10.77.0.1/24 dev "$VETH_M" &&
+    ip -n "$NS_S" addr add 10.77.0.2/24 dev "$VETH_S" &&
+    ip -n "$NS_M" link set lo up && ip -n "$NS_S" link set lo up &&
+    ip -n "$NS_M" link set "$VETH_M" up && ip -n "$NS_S" link set "$VETH_S" up; }; then
+    P6_NOTE="cannot set up the veth pair between $NS_M and $NS_S"
+    netns_cleanup
+    return
+  fi
+  SHM_KEYS+=("$(shm_key $SHM_P6)")
+}
+
+part6_run() { # MODE TRIALS STALE_SYNCS: starts benchlib.py ptptrials in the background
+  local d=$T/p6/$1
+  mkdir -p "$d"
+  "$PY" "$BENCH/benchlib.py" ptptrials mode="$1" trials="$2" stale_syncs="$3" dir="$d" \
+    ns_m="$NS_M" ns_s="$NS_S" if_m="$VETH_M" if_s="$VETH_S" bridge="$RB_BIN" fakelib="$FAKELIB" \
+    unit="$SHM_P6" out="$d/out" pids="$d/pids" > "$d/run.log" 2>&1 &
+  P6_PID=$!
+  PIDS+=("$P6_PID")
+}
+
+part6_slow_start() {
+  [ -n "$P6_NOTE" ] && return
+  say "part 6: ptp4l pair with default intervals, $PTP_SLOW_TRIALS master losses, in the background"
+  part6_run slow "$PTP_SLOW_TRIALS" 3
+  P6_SLOW_PID=$P6_PID
+}
+
+part6_collect() { # MODE
+  local d=$T/p6/$1
+  {
+    echo "== $1: $(head -n 1 "$d/out" 2>/dev/null)"
+    cat "$d/out.detail" 2>/dev/null
+  } >> "$OUTDIR/part6-detail.txt"
+  cp "$d/bridge.log" "$OUTDIR/part6-$1-bridge.log" 2>/dev/null
+  cp "$d/ptp4l-s.log" "$OUTDIR/part6-$1-ptp4l-slave.log" 2>/dev/null
+  [ -s "$d/out" ] || echo "note trial runner failed: $(tail -n 2 "$d/run.log" | tr '\n' ' ')" > "$d/out"
+}
+
+part6_slow_finish() {
+  [ -n "$P6_SLOW_PID" ] || return
+  wait "$P6_SLOW_PID"
+  part6_collect slow
+}
+
+part6_fast() {
+  [ -n "$P6_NOTE" ] && return
+  say "part 6: ptp4l pair with 0.25 s intervals, $PTP_TRIALS master losses"
+  part6_run fast "$PTP_TRIALS" 20
+  wait "$P6_PID"
+  part6_collect fast
+}
+
+part6_teardown() {
+  local ns
+  [ -d "$T/p6" ] || return
+  netns_cleanup
+  # nothing of ours may remain
+  for ns in "$NS_M" "$NS_S"; do
+    ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$ns" && P6_NS_LEFT+=" $ns"
+  done
+  ip link show "$VETH_M" > /dev/null 2>&1 && P6_NS_LEFT+=" $VETH_M"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Order: part 1 alone (16 valgrind runs at once), then part 2 with part 5 and part 6's default
+# intervals in the background, then part 4 alone (a latency measurement wants a quiet machine),
+# then part 6's fast intervals alone (for the same reason).
 on 1 && part1
 gpsd_reference
+on 6 && rm -f "$OUTDIR"/part6-*
+on 6 && part6_setup
+on 6 && part6_slow_start
 on 5 && part5_start
 if on 2; then
   part2_bridge
@@ -619,7 +747,10 @@ else
   P2_NOTE[bridge]="part 2 not in BENCH_PARTS" P2_NOTE[phc2sys]=${P2_NOTE[bridge]} P2_NOTE[chronyd]=${P2_NOTE[bridge]}
 fi
 on 5 && part5_finish
+on 6 && part6_slow_finish
 on 4 && part4
+on 6 && part6_fast
+on 6 && part6_teardown
 END_NS=$(date +%s%N)
 
 # ---------------------------------------------------------------------------------------------
@@ -643,7 +774,7 @@ report() {
   echo "   combining the readings, sending to every output), so not sd-event's loop or the timerfd"
   echo "   read around it. Ir includes libfakedev.so (the same for every peer); 'w/o fake' removes"
   echo "   the instructions spent inside the fake's ioctl() (emulated kernel work)."
-  printf '   %-32s %4s %7s %7s | %9s %6s %9s %6s | %9s %6s %9s %6s\n' peer rdgs samples "PHC rds" \
+  printf '   %-44s %4s %7s %7s | %9s %6s %9s %6s | %9s %6s %9s %6s\n' peer rdgs samples "PHC rds" \
     "whole Ir" ratio "w/o fake" ratio "path Ir" ratio "w/o fake" ratio
   b10=$(p1_cost b10)
   b25=$(p1_cost b25)
@@ -651,13 +782,15 @@ report() {
   c25=$(p1_cost c25)
   b10p=$(p1_cost b10p)
   b25p=$(p1_cost b25p)
+  m10=$(p1_cost m10)
+  m10p=$(p1_cost m10p)
   p1_row() { # LABEL READINGS COST BASECOST PATHCOST BASEPATH SKIPREASON PATHMARK|PATHNOTE
     local label=$1 rd=$2 cost=$3 base=${4:-$3} path=$5 bpath=${6:-$5} skip=$7 mark=${8:-} p=()
     if [ -n "$skip" ]; then
-      printf '   %-32s %4s SKIP: %s\n' "$label" "$rd" "$skip"
+      printf '   %-44s %4s SKIP: %s\n' "$label" "$rd" "$skip"
       return
     elif [ -z "$cost" ]; then
-      printf '   %-32s %4s SKIP: %s\n' "$label" "$rd" "no valid measurement (see logs)"
+      printf '   %-44s %4s SKIP: %s\n' "$label" "$rd" "no valid measurement (see logs)"
       return
     fi
     # shellcheck disable=SC2206 # the cost strings are space-separated fields
@@ -669,14 +802,17 @@ report() {
     else
       p=("${mark:-n/a}" "" "" "")
     fi
-    printf '   %-32s %4s %7s %7s | %9s %6s %9s %6s | %9s %6s %9s %6s\n' "$label" "$rd" "${c[0]}" "${c[1]}" \
+    printf '   %-44s %4s %7s %7s | %9s %6s %9s %6s | %9s %6s %9s %6s\n' "$label" "$rd" "${c[0]}" "${c[1]}" \
       "${c[2]}" "$(ratio "${c[2]}" "${b[2]}")" "${c[3]}" "$(ratio "${c[3]}" "${b[3]}")" "${p[@]}"
   }
   p1_row "refclock-bridge -> SOCK" 10 "$b10" "" "$b10p" "" "$SKIP_VG"
+  p1_row "refclock-bridge -> SOCK, combine = min-delay" 10 "$m10" "$b10" "$m10p" "$b10p" "$SKIP_VG"
   p1_row "phc2sys -E ntpshm -> SHM" 10 "$p10" "$b10" "$p10" "$b10p" "${SKIP_VG:-$SKIP_P2S}" "*"
   p1_row "refclock-bridge -> SOCK" 25 "$b25" "" "$b25p" "" "$SKIP_VG"
   p1_row "chronyd refclock PHC (no output)" 25 "$c25" "$b25" "" "" "${SKIP_VG:-$SKIP_CHR}" "n/a (stripped)"
-  echo "   (ratio = peer / the bridge row with the same readings, in the same column; chronyd 4.3"
+  echo "   (ratio = peer / the bridge row with the same readings, in the same column (the default"
+  echo "   combine = quantile); the min-delay row uses the single narrowest reading, as phc2sys"
+  echo "   does, instead of averaging the narrowest 30 %; chronyd 4.3"
   echo "   always takes 25 readings and has no output step; samples: bridge = datagrams at the"
   echo "   sink, phc2sys = SHM count/2, chronyd = its PHC reads; 'PHC rds' = calls into the fake's"
   echo "   ioctl. * phc2sys: its loop is clock_nanosleep -> read -> servo -> SHM write, nothing"
@@ -684,24 +820,30 @@ report() {
   echo "   is stripped and its PHC path runs inside its scheduler, so it has no path figure)"
   if [ -n "$b10$p10$b25$c25" ]; then
     echo "   where the instructions go (marginal self Ir/sample by ELF object):"
-    for n in b10 p10 b25 c25 b10p; do
+    for n in b10 p10 b25 c25 b10p m10 m10p; do
       [ -n "$(p1_cost $n)" ] || continue
       printf '     %-5s %s\n' "$n:" "$("$PY" "$BENCH/benchlib.py" cgdiff "$T/cg.${n}s" "$T/cg.${n}l" \
         "$(p1_cost $n | awk '{print $1}')")"
     done
-    echo "     (b = bridge, p = phc2sys, c = chronyd; 10/25 = readings; b10p = the bridge's path only)"
+    echo "     (b = bridge, m = bridge with combine = min-delay, p = phc2sys, c = chronyd;"
+    echo "     10/25 = readings; b10p, m10p = the bridge's path only)"
   fi
-  if [ -n "$b10" ] && [ -n "$p10" ]; then
+  if [ -n "$p10" ]; then
     # shellcheck disable=SC2206
-    local w=($b10) x=($p10) y=($b10p)
+    local x=($p10)
     goal() { awk -v b="$1" -v p="$2" 'BEGIN {print (b < p) ? "met" : "NOT met"}'; }
+    goal_line() { # LABEL COST
+      # shellcheck disable=SC2206
+      local y=($2)
+      [ -n "$2" ] || return 0
+      printf '     %-26s bridge %5s vs phc2sys %5s Ir -> %-7s (w/o fake ioctl: %5s vs %5s -> %s)\n' "$1" \
+        "${y[2]}" "${x[2]}" "$(goal "${y[2]}" "${x[2]}")" "${y[3]}" "${x[3]}" "$(goal "${y[3]}" "${x[3]}")"
+    }
     echo "   goal (bridge < phc2sys per sample, 10 readings):"
-    echo "     whole process: bridge ${w[2]} vs phc2sys ${x[2]} Ir -> $(goal "${w[2]}" "${x[2]}")" \
-      "(w/o fake ioctl: ${w[3]} vs ${x[3]} -> $(goal "${w[3]}" "${x[3]}"))"
-    if [ -n "$b10p" ]; then
-      echo "     path only:     bridge ${y[2]} vs phc2sys ${x[2]} Ir -> $(goal "${y[2]}" "${x[2]}")" \
-        "(w/o fake ioctl: ${y[3]} vs ${x[3]} -> $(goal "${y[3]}" "${x[3]}"))"
-    fi
+    goal_line "quantile, whole process:" "$b10"
+    goal_line "quantile, path only:" "$b10p"
+    goal_line "min-delay, whole process:" "$m10"
+    goal_line "min-delay, path only:" "$m10p"
   fi
   echo
   echo "2. $N_PHC PHCs at 16 Hz, ${LOAD} s window after ${WARM} s start-up, one peer at a time"
@@ -801,7 +943,7 @@ report() {
     echo "   (latency = when the sample left: the kernel's SO_TIMESTAMPNS stamp, which af_unix takes"
     echo "   as the sender queues the datagram (for gpsd's JSON: the loopback TCP receive stamp) -"
     echo "   the edge's system time, exact: round(tv + offset) - offset. The bridge fetches without"
-    echo "   blocking 2 ms after each expected edge; gpsd blocks in time_pps_fetch() in a thread, which"
+    echo "   blocking 0.2 ms after each expected edge; gpsd blocks in time_pps_fetch() in a thread, which"
     echo "   the fake wakes at the edge as the kernel would. gpsd runs with /dev/pps0 as a PPS-only"
     echo "   device, its seconds from an NMEA feed (benchlib.py nmeafeed), in private IPC and mount"
     echo "   namespaces: see bench/README.md. ratio = gpsd / bridge; bad = offset != $EXPECT_NS ns)"
@@ -821,6 +963,108 @@ report() {
     echo "   it: SOCK reconnect 0.5 s; device reopen with backoff 0.5, 1, 2 s... after the next poll"
     echo "   or fetch noticed it; gpsd reconnect with that backoff plus min_good_fixes = 3 cycles."
     echo "   outside = every other missing sample. Times: build/bench/part5-detail.txt)"
+  fi
+  echo
+  echo "6. PTP sync-state detection: a real ptp4l ${V_PTP:-?} pair (software timestamping, free_running 1)"
+  echo "   in two network namespaces joined by a veth; the bridge's ptp4l tracker on the slave gates"
+  echo "   /dev/ptp0 into SHM unit $SHM_P6; the master is SIGKILLed, then restarted once the loss is seen"
+  p6() { awk -v k="$2" '$1 == k {print $2, $3, $4, $5}' "$T/p6/$1/out" 2>/dev/null; }
+  p6_row() { # LABEL MODE KEY [s]: the percentiles of one interval, in ms (or s)
+    local r
+    r=$(p6 "$2" "$3")
+    if [ -z "$r" ]; then
+      printf '   %-62s %s\n' "$1" "no measurement"
+    else
+      # shellcheck disable=SC2086
+      set -- "$1" $r "${4:-ms}"
+      if [ "$6" = s ]; then
+        printf '   %-62s %6s %9.3f %9.3f %9.3f\n' "$1" "$2" "$(calc '%.6f' "$3 / 1000")" \
+          "$(calc '%.6f' "$4 / 1000")" "$(calc '%.6f' "$5 / 1000")"
+      else
+        printf '   %-62s %6s %9.3f %9.3f %9.3f\n' "$1" "$2" "$3" "$4" "$5"
+      fi
+    fi
+  }
+  p6_head() { # MODE: "trials T done D push P stale S other O" -> a line, and the runner's note
+    local t
+    t=$(awk '$1 == "trials" {printf "%s of %s trials done; HOLDOVER reasons: %s port-state push, %s stale syncs, %s other", $3, $2, $5, $7, $9}' "$T/p6/$1/out" 2>/dev/null)
+    [ -n "$t" ] && echo "   $t"
+    awk '$1 == "note" {sub(/^note /, ""); print "   note: " $0}' "$T/p6/$1/out" 2>/dev/null
+  }
+  if ! on 6; then
+    echo "   SKIP: not in BENCH_PARTS"
+  elif [ -n "$P6_NOTE" ]; then
+    echo "   SKIP: $P6_NOTE"
+  else
+    echo "   (a), (b): intervals of 0.25 s (logAnnounceInterval -2, logSyncInterval -2, announceReceiptTimeout 3),"
+    echo "   tracker stale_syncs = 20 (so only ptp4l's port-state push can end LOCKED), poll_interval = 0.25"
+    printf '   %-62s %6s %9s %9s %9s\n' "interval (ms)" trials p50 p99 max
+    p6_row "(a) ptp4l 'SLAVE to LISTENING' -> bridge 'LOCKED -> HOLDOVER'" fast a_rx
+    p6_row "    the same from the two logs' own stamps (1 ms resolution)" fast a_log
+    p6_row "(b) bridge 'LOCKED -> HOLDOVER' -> SHM leap 3 (gate closed)" fast b
+    p6_row "(a+b) ptp4l 'SLAVE to LISTENING' -> SHM leap 3" fast e2e
+    p6_row "master killed -> ptp4l 'SLAVE to LISTENING' (announce timeout)" fast kill_listen
+    p6_head fast
+    echo "   (lines stamped with CLOCK_MONOTONIC as they arrive through the pipes of ptp4l's stdout"
+    echo "   and the bridge's stderr; the same loop reads the SHM segment's leap field every 0.1 ms,"
+    echo "   and spins for 2 ms after any output, so (b) is an upper bound that includes the loop's"
+    echo "   own work. The log stamps: ptp4l[CLOCK_MONOTONIC] and the bridge's CLOCK_REALTIME, both"
+    echo "   truncated to the ms, joined with CLOCK_REALTIME - CLOCK_MONOTONIC sampled before each kill)"
+    local e2e push slow_h
+    e2e=$(p6 fast e2e)
+    push=$(awk '$1 == "trials" {print $5, $3}' "$T/p6/fast/out" 2>/dev/null)
+    if [ -n "$e2e" ] && [ -n "$push" ]; then
+      # shellcheck disable=SC2086
+      set -- $e2e $push
+      echo "   goal (ptp4l's state change -> gate closed, pushed, p99 <= 10 ms): $(awk -v p="$3" \
+        -v n="$5" -v d="$6" 'BEGIN {print (p <= 10 && n == d) ? "met" : "NOT met"}') (p99 $3 ms;" \
+        "$5 of $6 by the push)"
+    fi
+    echo "   (c) linuxptp's default intervals (logSyncInterval 0 = 1 s, logAnnounceInterval 1 = 2 s,"
+    echo "   announceReceiptTimeout 3), tracker stale_syncs = 3, poll_interval = 0.25"
+    printf '   %-62s %6s %9s %9s %9s\n' "from the master's last Sync (s)" trials p50 p99 max
+    p6_row "bridge 'LOCKED -> HOLDOVER' (sync data stale)" slow sync_hold s
+    p6_row "SHM leap 3 (gate closed)" slow sync_closed s
+    p6_row "ptp4l 'SLAVE to LISTENING' (its own announce timeout)" slow sync_listen s
+    p6_row "(the master killed, after its last Sync)" slow sync_kill s
+    p6_head slow
+    echo "   (the last Sync = the slave's last 'master offset' line: with freq_est_interval 0 a"
+    echo "   free-running ptp4l prints one per Sync; stamped as it arrives through the pipe)"
+    slow_h=$(p6 slow sync_hold)
+    if [ -n "$slow_h" ]; then
+      # shellcheck disable=SC2086
+      set -- $slow_h
+      echo "   goal (last Sync -> bridge HOLDOVER <= 3 sync intervals + 1 poll = 3.25 s): $(awk -v p="$3" \
+        'BEGIN {print (p <= 3250) ? "met" : "NOT met"}') (p99 $(calc '%.3f' "$3 / 1000") s)"
+    fi
+    echo "   how soon the loss of the PTP master is noticed:"
+    printf '     %-50s %-22s %12s %12s\n' detector from p50 p99
+    p6_cmp() { # LABEL FROM MODE KEY UNIT(ms|s)
+      local r
+      r=$(p6 "$3" "$4")
+      [ -n "$r" ] || { printf '     %-50s %-22s %12s\n' "$1" "$2" "no measurement"; return; }
+      # shellcheck disable=SC2086
+      set -- "$1" "$2" $r "$5"
+      if [ "$7" = s ]; then
+        printf '     %-50s %-22s %12s %12s\n' "$1" "$2" "$(calc '%.3f s' "$4 / 1000")" "$(calc '%.3f s' "$5 / 1000")"
+      else
+        printf '     %-50s %-22s %12s %12s\n' "$1" "$2" "$(calc '%.3f ms' "$4")" "$(calc '%.3f ms' "$5")"
+      fi
+    }
+    p6_cmp "bridge, port-state push (0.25 s intervals)" "ptp4l's LISTENING" fast e2e ms
+    p6_cmp "bridge, stale syncs (default intervals)" "the last Sync" slow sync_closed s
+    p6_cmp "ptp4l's own announce timeout (default)" "the last Sync" slow sync_listen s
+    printf '     %-50s %-22s %12s %12s\n' "OpenShift ptp-sync-check timer (not run)" "the last Sync" \
+      "600-900 s" "900 s"
+    echo "     (bridge rows: until the gate is closed in SHM. OpenShift: computed, not run: its"
+    echo "     MachineConfig script (every 5 min, OnCalendar=*:0/5) takes the last 'master offset' log"
+    echo "     line as stale after SYNC_AGE = 600 s, so it notices 600 to 900 s after the last Sync;"
+    echo "     /work/shared/reference/linuxptp.md section 5)"
+    if [ -n "$P6_NS_LEFT" ]; then
+      echo "   WARNING: left behind after deleting them:$P6_NS_LEFT"
+    else
+      echo "   network namespaces $NS_M, $NS_S and the veth pair: deleted (ip netns list has neither)"
+    fi
   fi
   echo
   echo "runtime $(awk -v a="$START_NS" -v b="$END_NS" 'BEGIN {printf "%.0f", (b - a) / 1e9}') s"
