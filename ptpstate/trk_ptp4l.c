@@ -35,6 +35,7 @@ struct ptp4l {
   int fd;
   struct sched_fd *watch;
   struct sched_timer *timer;
+  struct sched_timer *stale_timer; /* fires when the latest Sync becomes too old */
   struct pmc_port_identity me;
   uint16_t seq;
   unsigned polls;
@@ -59,6 +60,7 @@ struct ptp4l {
 };
 
 static void on_poll(void *arg);
+static void on_stale(void *arg);
 
 static bool ptp4l_check(const struct conf_section *s)
 {
@@ -109,6 +111,7 @@ static void *ptp4l_create(struct tracker *trk, const struct conf_section *s)
     p->me.port = (uint16_t)(1 + h % 0xfffe); /* one identity per tracker */
   }
   p->timer = sched_timer_new(on_poll, p);
+  p->stale_timer = sched_timer_new(on_stale, p);
   return p;
 }
 
@@ -133,6 +136,7 @@ static void lose(struct ptp4l *p, const char *why)
   p->have_tp = false;
   p->have_ports = false;
   p->next_subscribe_mono = 0;
+  sched_timer_stop(p->stale_timer);
   memset(p->port_state, 0, sizeof(p->port_state));
   if (p->reachable || !p->outage_logged) {
     log_warn("tracker %s: ptp4l at %s: %s", tracker_name(p->trk), p->server, why);
@@ -211,15 +215,21 @@ static const char *best_port_state(const struct ptp4l *p, bool *slave)
   return *slave ? "SLAVE" : pmc_port_state_name(best);
 }
 
+/* How long after the latest Sync was seen the sync data turns stale. */
+static int64_t stale_after(const struct ptp4l *p)
+{
+  int64_t interval = p->log_sync_interval >= 0 ? NS_PER_SEC << p->log_sync_interval
+                                               : NS_PER_SEC >> -p->log_sync_interval;
+  return (int64_t)p->stale_syncs * interval;
+}
+
 /* The sync data is fresh while ingress_time keeps advancing: a silent master stops it within
    a sync interval, long before ptp4l's announce timeout. */
 static bool sync_fresh(const struct ptp4l *p, int64_t now)
 {
-  int64_t interval = p->log_sync_interval >= 0 ? NS_PER_SEC << p->log_sync_interval
-                                               : NS_PER_SEC >> -p->log_sync_interval;
   if (!p->have_status || p->ingress == 0)
     return false;
-  return now - p->ingress_changed_mono <= (int64_t)p->stale_syncs * interval + p->poll_ns;
+  return now - p->ingress_changed_mono < stale_after(p);
 }
 
 static void evaluate(struct ptp4l *p, bool new_measurement)
@@ -283,6 +293,8 @@ static void handle(struct ptp4l *p, const struct pmc_msg *m)
     if (!p->have_status || m->u.time_status.ingress_time_ns != p->ingress) {
       p->ingress_changed_mono = now;
       new_measurement = true;
+      /* Judge staleness the moment it happens, not at the next reply. */
+      sched_timer_at(p->stale_timer, now + stale_after(p) + 1000);
     }
     p->master_offset = m->u.time_status.master_offset_ns;
     p->ingress = m->u.time_status.ingress_time_ns;
@@ -301,6 +313,13 @@ static void handle(struct ptp4l *p, const struct pmc_msg *m)
   /* Nothing can be said before the first port state. */
   if (p->have_ports)
     evaluate(p, new_measurement);
+}
+
+static void on_stale(void *arg)
+{
+  struct ptp4l *p = arg;
+  if (p->have_ports && p->have_status)
+    evaluate(p, false);
 }
 
 static void on_readable(void *arg, uint32_t revents)
@@ -424,6 +443,7 @@ static void ptp4l_destroy(void *priv)
   if (p->fd >= 0 && p->have_clock)
     subscribe(p, 0, 0); /* unsubscribe: ptp4l would otherwise push to a dead address */
   sched_timer_free(p->timer);
+  sched_timer_free(p->stale_timer);
   sched_fd_free(p->watch);
   if (p->fd >= 0) {
     close(p->fd);
