@@ -8,11 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/un.h>
 
 #include <iniparser.h>
 
 #include "conf.h"
 #include "memory.h"
+
+_Static_assert(sizeof(((struct sockaddr_un *)0)->sun_path) - 1 == CONF_SOCKET_PATH_MAX,
+               "CONF_SOCKET_PATH_MAX matches struct sockaddr_un");
 
 struct conf_value {
   const struct conf_key *key;
@@ -187,6 +191,10 @@ static bool parse_value(struct conf_section *s, struct conf_value *v)
   const char *t = v->text;
   char *end;
 
+  if ((k->type == CONF_STRING || k->type == CONF_PATH) && k->max > 0 && strlen(t) > k->max) {
+    conf_fail(s, k->name, "longer than %.0f characters", k->max);
+    return false;
+  }
   switch (k->type) {
   case CONF_STRING:
     if (!*t) {

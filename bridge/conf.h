@@ -9,6 +9,9 @@
 /* Exit code for configuration errors (sysexits EX_CONFIG). */
 #define EXIT_CONFIG 78
 
+/* The longest path a Unix socket address holds (sizeof sun_path - 1). */
+#define CONF_SOCKET_PATH_MAX 107
+
 enum conf_type {
   CONF_STRING,
   CONF_PATH,   /* absolute path */
@@ -25,7 +28,7 @@ struct conf_key {
   enum conf_type type;
   const char *def; /* default as text; NULL means unset unless required */
   bool required;
-  double min, max;
+  double min, max; /* numbers: the range; CONF_STRING/CONF_PATH: max > 0 is a length limit */
   const char *const *choices; /* CONF_ENUM, NULL-terminated */
   const char *ref_kind;       /* CONF_REFS */
   bool exclusive;             /* CONF_REFS: a section may be named by one such key only */

@@ -64,18 +64,9 @@ static void on_stale(void *arg);
 
 static bool ptp4l_check(const struct conf_section *s)
 {
-  struct sockaddr_un sa;
   const char *c = conf_str(s, "client_address");
-  if (c && strlen(c) >= sizeof(sa.sun_path)) {
-    conf_fail(s, "client_address", "longer than %zu characters", sizeof(sa.sun_path) - 1);
-    return false;
-  }
   if (c && c[0] != '/' && c[0] != '@') {
     conf_fail(s, "client_address", "'%s' is neither an absolute path nor @abstract-name", c);
-    return false;
-  }
-  if (strlen(conf_str(s, "socket")) >= sizeof(sa.sun_path)) {
-    conf_fail(s, "socket", "longer than %zu characters", sizeof(sa.sun_path) - 1);
     return false;
   }
   return true;
@@ -456,8 +447,8 @@ static void ptp4l_destroy(void *priv)
 }
 
 static const struct conf_key ptp4l_keys[] = {
-  {.name = "socket", .type = CONF_PATH, .def = "/var/run/ptp4l"},
-  {.name = "client_address", .type = CONF_STRING},
+  {.name = "socket", .type = CONF_PATH, .def = "/var/run/ptp4l", .max = CONF_SOCKET_PATH_MAX},
+  {.name = "client_address", .type = CONF_STRING, .max = CONF_SOCKET_PATH_MAX},
   {.name = "domain", .type = CONF_INT, .def = "0", .min = 0, .max = 255},
   {.name = "transport_specific", .type = CONF_INT, .def = "0", .min = 0, .max = 15},
   {.name = "poll_interval", .type = CONF_DOUBLE, .def = "0.25", .min = 0.01, .max = 10},

@@ -39,16 +39,6 @@ struct statime {
 
 static void on_poll(void *arg);
 
-static bool statime_check(const struct conf_section *s)
-{
-  struct sockaddr_un sa;
-  if (strlen(conf_str(s, "socket")) >= sizeof(sa.sun_path)) {
-    conf_fail(s, "socket", "longer than %zu characters", sizeof(sa.sun_path) - 1);
-    return false;
-  }
-  return true;
-}
-
 static void *statime_create(struct tracker *trk, const struct conf_section *s)
 {
   struct statime *st = xnew(struct statime);
@@ -213,13 +203,13 @@ static void statime_destroy(void *priv)
 }
 
 static const struct conf_key statime_keys[] = {
-  {.name = "socket", .type = CONF_PATH, .def = "/var/run/statime/observe"},
+  {.name = "socket", .type = CONF_PATH, .def = "/var/run/statime/observe", .max = CONF_SOCKET_PATH_MAX},
   {.name = "poll_interval", .type = CONF_DOUBLE, .def = "1", .min = 0.1, .max = 60},
   {0},
 };
 
 const struct tracker_ops statime_tracker_ops = {
-  .conf = {.type = "statime", .keys = statime_keys, .check = statime_check},
+  .conf = {.type = "statime", .keys = statime_keys},
   .create = statime_create,
   .start = statime_start,
   .destroy = statime_destroy,

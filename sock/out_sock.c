@@ -50,16 +50,6 @@ void sock_sample_fill(struct sock_sample *s, long long sys_ns, long long ref_ns,
   s->magic = SOCK_SAMPLE_MAGIC;
 }
 
-static bool sock_check(const struct conf_section *s)
-{
-  struct sockaddr_un sa;
-  if (strlen(conf_str(s, "path")) >= sizeof(sa.sun_path)) {
-    conf_fail(s, "path", "longer than %zu characters", sizeof(sa.sun_path) - 1);
-    return false;
-  }
-  return true;
-}
-
 static void try_connect(void *arg);
 
 static void *sock_create(struct output *out, const struct conf_section *s)
@@ -218,12 +208,12 @@ static void sock_destroy(void *priv)
 }
 
 static const struct conf_key sock_keys[] = {
-  {.name = "path", .type = CONF_PATH, .required = true},
+  {.name = "path", .type = CONF_PATH, .required = true, .max = CONF_SOCKET_PATH_MAX},
   {0},
 };
 
 const struct output_ops sock_output_ops = {
-  .conf = {.type = "sock", .keys = sock_keys, .check = sock_check},
+  .conf = {.type = "sock", .keys = sock_keys},
   .create = sock_create,
   .start = sock_start,
   .send = sock_send,
