@@ -57,7 +57,7 @@ refclock SOCK $D/pps.sock refid PPS poll 0 filter 1 prefer
 refclock SOCK $D/phc0.sock refid PHC0 poll 0 filter 1
 refclock SHM $SHM_UNIT refid SHM0 poll 0 filter 1 noselect
 CONF
-write_conf() { # serial-time fudge, seconds
+write_conf() { # serial-time fudge, seconds; then "pps" to add the PPS source
 cat > "$D/refclock-bridge.conf" <<CONF
 [source nmea]
 type = gpsd
@@ -66,12 +66,6 @@ port = $GPSD_PORT
 min_fix = 3d
 offset = $1                 ; the receiver's serial delay, calibrated below
 outputs = chrony-nmea
-
-[source pps]
-type = pps
-device = /dev/pps0
-lock = nmea                 ; each pulse gets its second from gpsd's time
-outputs = chrony-pps, ntpd-pps
 
 [source phc0]
 type = phc
@@ -97,6 +91,14 @@ unit = $SHM_UNIT
 type = sock
 path = $D/phc0.sock
 CONF
+[ "${2:-}" = pps ] && cat >> "$D/refclock-bridge.conf" <<CONF
+
+[source pps]
+type = pps
+device = /dev/pps0
+lock = nmea                 ; each pulse gets its second from gpsd's time
+outputs = chrony-pps, ntpd-pps
+CONF
 }
 write_conf 0
 
@@ -121,8 +123,9 @@ for _ in $(seq 60); do
 done
 echo
 fudge=$(awk '$3 == "NMEA" && $7 != "-" {s += $7; n++} END {if (n) printf "%.3f", -s / n; else print 0}' "$D/refclocks.log")
-say "Calibrating the serial delay: gpsd's time arrives $(awk -v f="$fudge" 'BEGIN{printf "%.0f", -f*1000}') ms off; offset = $fudge, then SIGHUP"
-write_conf "$fudge"
+say "Calibrating the serial delay: gpsd's time arrives $(awk -v f="$fudge" 'BEGIN{printf "%.0f", -f*1000}') ms off; offset = $fudge, add the PPS source, SIGHUP"
+echo "   (PPS is added only now: pulses numbered with an uncalibrated serial time can be a second off)"
+write_conf "$fudge" pps
 kill -HUP "$BRIDGE_PID"
 
 cc() { chronyc -h "$D/chronyd.sock" "$@"; }

@@ -1,13 +1,15 @@
 # Kernel PPS numbered by gpsd's serial time reaches a real chronyd as full-time SOCK samples:
 # the simulated /dev/pps0 fires 123456 ns before each true second (true minus system =
 # +123456 ns); chronyd measures exactly that, within 10 ns. The serial-time fudge is
-# calibrated first, as an admin would: from the offsets the bridge reports for gpsd.
+# calibrated first, as an admin would, from the offsets the bridge reports for gpsd, and only
+# then is the PPS source added: an uncalibrated serial delay of more than 0.6 s would number
+# the pulses one second off.
 . "$(dirname "$0")/lib.sh"
 PORT=29536
 start_chronyd "refclock SOCK $T/chrony/nmea.sock refid NMEA poll 0 filter 1 noselect
 refclock SOCK $T/chrony/pps.sock refid PPS poll 0 filter 1 prefer"
 start_gpsfake tests/data/ublox-multignss.nmea $PORT
-write_conf() { # serial fudge in seconds
+write_conf() { # serial fudge in seconds, then "pps" to add the PPS source
   cat > "$T/bridge.conf" <<CONF
 [bridge]
 log_level = debug
@@ -20,6 +22,8 @@ outputs = chrony-nmea
 [output chrony-nmea]
 type = sock
 path = $T/chrony/nmea.sock
+CONF
+  [ "${2:-}" = pps ] && cat >> "$T/bridge.conf" <<CONF
 [source pps]
 type = pps
 device = /dev/pps0
@@ -36,7 +40,7 @@ three() { [ "$(bridge_offsets nmea | wc -l)" -ge 6 ]; }
 wait_for 20 three || fail "no serial-time samples to calibrate from"
 fudge=$(bridge_offsets nmea | tail -n 3 | awk '{s+=$1} END{printf "%.3f", -s/NR/1e9}')
 echo "serial time runs $(bridge_offsets nmea | tail -n 1) ns from the system clock: fudge offset = $fudge s"
-write_conf "$fudge"
+write_conf "$fudge" pps
 kill -HUP "$BRIDGE_PID"
 
 selected() { chronyc_ -n sources | grep -q '^#\* PPS'; }
