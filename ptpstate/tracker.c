@@ -234,13 +234,21 @@ static void destroy(struct tracker *t)
 void tracker_drop_changed(const struct conf *c)
 {
   size_t kept = 0;
+  bool *keep = xnew_array(bool, n_trackers);
+
+  /* Decide for all first, as sources and outputs do: destroying one runs its watchers, which
+     must never see a half-compacted list. */
   for (size_t i = 0; i < n_trackers; i++) {
     const struct conf_section *s = conf_find(c, "tracker", trackers[i]->name);
-    if (s && strcmp(conf_digest(s), trackers[i]->digest) == 0)
+    keep[i] = s && strcmp(conf_digest(s), trackers[i]->digest) == 0;
+  }
+  for (size_t i = 0; i < n_trackers; i++) {
+    if (keep[i])
       trackers[kept++] = trackers[i];
     else
       destroy(trackers[i]);
   }
+  free(keep);
   n_trackers = kept;
 }
 

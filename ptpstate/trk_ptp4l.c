@@ -120,8 +120,11 @@ static socklen_t make_addr(const char *name, struct sockaddr_un *sa)
   return (socklen_t)sizeof(*sa);
 }
 
-static void lose(struct ptp4l *p, const char *why)
+/* Forgets what ptp4l said, so that a ptp4l that answers again is learned afresh (identity,
+   subscription, port states). */
+static void forget(struct ptp4l *p)
 {
+  p->reachable = false;
   p->have_clock = false;
   p->have_status = false;
   p->have_tp = false;
@@ -129,11 +132,15 @@ static void lose(struct ptp4l *p, const char *why)
   p->next_subscribe_mono = 0;
   sched_timer_stop(p->stale_timer);
   memset(p->port_state, 0, sizeof(p->port_state));
+}
+
+static void lose(struct ptp4l *p, const char *why)
+{
   if (p->reachable || !p->outage_logged) {
     log_warn("tracker %s: ptp4l at %s: %s", tracker_name(p->trk), p->server, why);
     p->outage_logged = true;
   }
-  p->reachable = false;
+  forget(p);
   tracker_unreachable(p->trk, why);
 }
 
@@ -393,9 +400,7 @@ static void on_poll(void *arg)
       p->silence_logged = true;
     }
     if (p->reachable || tracker_state(p->trk) != TRK_UNKNOWN) {
-      p->reachable = false;
-      p->have_clock = false;
-      p->have_ports = false;
+      forget(p);
       tracker_unreachable(p->trk, "ptp4l does not answer");
     }
   }
