@@ -97,3 +97,12 @@ void log_rl(struct log_ratelimit *rl, int prio, const char *fmt, ...)
   emit(prio, fmt, ap);
   va_end(ap);
 }
+
+void log_rl_restart(struct log_ratelimit *rl, int prio)
+{
+  if (rl->suppressed)
+    log_msg(prio, "(%u similar messages suppressed)", rl->suppressed);
+  rl->window_start_ns = 0;
+  rl->emitted = 0;
+  rl->suppressed = 0;
+}

@@ -37,5 +37,7 @@ struct log_ratelimit {
 
 void log_rl(struct log_ratelimit *rl, int prio, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Starts a new window now (reporting what was suppressed): for when the news changes. */
+void log_rl_restart(struct log_ratelimit *rl, int prio);
 
 #endif

@@ -35,6 +35,9 @@ int main(void)
   log_debug("hidden %d", 2);
   for (int i = 0; i < 20; i++)
     log_rl(&rl, LOG_WARNING, "repeated %d", i);
+  CHECK_EQ_INT(rl.suppressed, 20 - LOG_RL_BURST);
+  log_rl_restart(&rl, LOG_WARNING); /* reports the count, then lets the next one through */
+  log_rl(&rl, LOG_WARNING, "news %d", 1);
   log_set_level(LOG_ERR);
   log_warn("filtered");
   fflush(stderr);
@@ -43,7 +46,8 @@ int main(void)
   CHECK_EQ_INT(count_lines(path, "info: shown 1"), 1);
   CHECK_EQ_INT(count_lines(path, "hidden"), 0);
   CHECK_EQ_INT(count_lines(path, "warning: repeated"), LOG_RL_BURST);
-  CHECK_EQ_INT(rl.suppressed, 20 - LOG_RL_BURST);
+  CHECK_EQ_INT(count_lines(path, "similar messages suppressed"), 1);
+  CHECK_EQ_INT(count_lines(path, "warning: news 1"), 1);
   CHECK_EQ_INT(count_lines(path, "filtered"), 0);
   unlink(path);
   return test_report("log");
