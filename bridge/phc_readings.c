@@ -14,55 +14,44 @@ static int64_t div_round(int64_t num, int64_t den)
 bool phc_combine(const struct phc_reading *r, int n, enum phc_combine how, double quantile,
                  struct phc_result *out)
 {
-  int64_t width[PHC_MAX_READINGS], sum_mid = 0, sum_off = 0, base, mid2_0, off2_0;
+  /* width[j] is the window of reading pick[j], the k narrowest kept in order */
+  int64_t width[PHC_MAX_READINGS], worst = INT64_MAX, sum_mid = 0, sum_off = 0, base, mid2_0, off2_0;
   int pick[PHC_MAX_READINGS], k, picked = 0;
 
   if (n < 1 || n > PHC_MAX_READINGS)
     return false;
   k = how == PHC_COMBINE_MIN_DELAY ? 1 : (int)(quantile * n + 0.999999);
   k = k < 1 ? 1 : k > n ? n : k;
-  if (k == 1) {
-    /* The narrowest window alone: its centre and offset, nothing to average. */
-    int best = 0;
-    for (int i = 0; i < n; i++) {
-      width[i] = r[i].after_ns - r[i].before_ns;
-      if (width[i] < 0)
-        return false;
-      if (width[i] < width[best])
-        best = i;
-    }
-    off2_0 = 2 * (r[best].phc_ns - r[best].before_ns) - width[best];
-    out->sys_ns = r[best].before_ns + div_round(width[best], 2);
-    out->phc_ns = out->sys_ns + div_round(off2_0, 2);
-    out->delay_ns = width[best];
-    out->used = 1;
-    return true;
-  }
 
-  /* One pass keeps the k narrowest windows in order (k is small: most readings cost a single
-     compare against the widest kept). */
+  /* One pass keeps the k narrowest windows (k is small: most readings cost one compare against
+     the widest kept). */
   for (int i = 0; i < n; i++) {
+    int64_t w = r[i].after_ns - r[i].before_ns;
     int j;
-    width[i] = r[i].after_ns - r[i].before_ns;
-    if (width[i] < 0)
+    if (w < 0)
       return false;
-    if (picked == k && width[i] >= width[pick[k - 1]])
+    if (w >= worst)
       continue;
     j = picked < k ? picked++ : k - 1;
-    for (; j > 0 && width[pick[j - 1]] > width[i]; j--)
+    for (; j > 0 && width[j - 1] > w; j--) {
+      width[j] = width[j - 1];
       pick[j] = pick[j - 1];
+    }
+    width[j] = w;
     pick[j] = i;
+    if (picked == k)
+      worst = width[k - 1];
   }
 
   /* Sums in half-ns relative to the narrowest reading: mid2 = before + after,
      off2 = 2 * phc - (before + after). */
   base = r[pick[0]].before_ns;
-  mid2_0 = width[pick[0]];
-  off2_0 = 2 * (r[pick[0]].phc_ns - base) - width[pick[0]];
+  mid2_0 = width[0];
+  off2_0 = 2 * (r[pick[0]].phc_ns - base) - width[0];
   for (int j = 1; j < k; j++) {
     const struct phc_reading *x = &r[pick[j]];
-    sum_mid += 2 * (x->before_ns - base) + width[pick[j]] - mid2_0;
-    sum_off += 2 * (x->phc_ns - x->before_ns) - width[pick[j]] - off2_0;
+    sum_mid += 2 * (x->before_ns - base) + width[j] - mid2_0;
+    sum_off += 2 * (x->phc_ns - x->before_ns) - width[j] - off2_0;
   }
   {
     /* Mean centre and mean offset, each in half-ns, then to ns. The centre may move by half
@@ -72,7 +61,7 @@ bool phc_combine(const struct phc_reading *r, int n, enum phc_combine how, doubl
     out->sys_ns = base + div_round(mid2, 2);
     out->phc_ns = out->sys_ns + div_round(off2, 2);
   }
-  out->delay_ns = width[pick[k - 1]];
+  out->delay_ns = width[k - 1];
   out->used = k;
   return true;
 }

@@ -16,6 +16,78 @@ static void fill(struct phc_reading *r, int n, long long offset, const long long
   }
 }
 
+/* The plain definition: a stable sort by window width, the k first, mean moves from the
+   narrowest in exact half-ns. */
+static void reference(const struct phc_reading *r, int n, int k, struct phc_result *out)
+{
+  int order[PHC_MAX_READINGS];
+  __int128 mid2 = 0, off2 = 0;
+  for (int i = 0; i < n; i++) {
+    int j = i;
+    for (; j > 0 && r[order[j - 1]].after_ns - r[order[j - 1]].before_ns >
+                        r[i].after_ns - r[i].before_ns; j--)
+      order[j] = order[j - 1];
+    order[j] = i;
+  }
+  /* relative to the narrowest reading, whose centre and offset the mean moves from */
+  const struct phc_reading *r0 = &r[order[0]];
+  __int128 mid2_0 = r0->after_ns - r0->before_ns;
+  __int128 off2_0 = 2 * (__int128)r0->phc_ns - r0->before_ns - r0->after_ns;
+  for (int j = 1; j < k; j++) {
+    const struct phc_reading *x = &r[order[j]];
+    mid2 += (__int128)x->before_ns + x->after_ns - 2 * r0->before_ns - mid2_0;
+    off2 += 2 * (__int128)x->phc_ns - x->before_ns - x->after_ns - off2_0;
+  }
+  /* round half away from zero, as the combiner does */
+  mid2 = mid2_0 + (mid2 >= 0 ? (mid2 + k / 2) / k : -((-mid2 + k / 2) / k));
+  off2 = off2_0 + (off2 >= 0 ? (off2 + k / 2) / k : -((-off2 + k / 2) / k));
+  out->sys_ns = r[order[0]].before_ns + (int64_t)(mid2 >= 0 ? (mid2 + 1) / 2 : -((-mid2 + 1) / 2));
+  out->phc_ns = out->sys_ns + (int64_t)(off2 >= 0 ? (off2 + 1) / 2 : -((-off2 + 1) / 2));
+  out->delay_ns = r[order[k - 1]].after_ns - r[order[k - 1]].before_ns;
+  out->used = k;
+}
+
+/* Random readings, ties included, against the plain definition. */
+static void check_random(void)
+{
+  unsigned long long seed = 12345;
+  int mismatches = 0;
+  for (int round = 0; round < 20000; round++) {
+    struct phc_reading r[PHC_MAX_READINGS];
+    struct phc_result got, want;
+    int n, k;
+    long long t = T0;
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    n = 1 + (int)((seed >> 33) % PHC_MAX_READINGS);
+    for (int i = 0; i < n; i++) {
+      seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+      long long w = 100 + (long long)((seed >> 40) % 9); /* few distinct widths: many ties */
+      long long off = -37000000000LL + (long long)((seed >> 20) % 2001) - 1000;
+      r[i].before_ns = t;
+      r[i].after_ns = t + w;
+      r[i].phc_ns = t + (long long)((seed >> 50) % (unsigned long long)(w + 1)) - off;
+      t += w + (long long)((seed >> 30) % 500);
+    }
+    for (int q = 0; q < 2; q++) {
+      double quantile = q ? 0.3 : 1.0;
+      k = (int)(quantile * n + 0.999999);
+      k = k < 1 ? 1 : k;
+      if (!phc_combine(r, n, PHC_COMBINE_QUANTILE, quantile, &got))
+        mismatches++;
+      reference(r, n, k, &want);
+      if (got.sys_ns != want.sys_ns || got.phc_ns != want.phc_ns ||
+          got.delay_ns != want.delay_ns || got.used != want.used)
+        mismatches++;
+    }
+    if (!phc_combine(r, n, PHC_COMBINE_MIN_DELAY, 0.3, &got))
+      mismatches++;
+    reference(r, n, 1, &want);
+    if (got.sys_ns != want.sys_ns || got.phc_ns != want.phc_ns || got.used != 1)
+      mismatches++;
+  }
+  CHECK_EQ_INT(mismatches, 0);
+}
+
 int main(void)
 {
   struct phc_reading r[PHC_MAX_READINGS];
@@ -74,5 +146,6 @@ int main(void)
   CHECK(!phc_combine(r, 0, PHC_COMBINE_QUANTILE, 0.3, &res));
   CHECK(!phc_combine(r, 26, PHC_COMBINE_QUANTILE, 0.3, &res));
 
+  check_random();
   return test_report("phc_readings");
 }
