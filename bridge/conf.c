@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <iniparser.h>
@@ -432,11 +433,41 @@ static bool check_refs(struct conf *c)
   return true;
 }
 
+/* Two outputs on one SHM unit or one socket would interleave two clocks into one refclock. */
+static bool check_unique(struct conf *c)
+{
+  for (size_t i = 0; i < c->n; i++) {
+    struct conf_section *s = c->secs[i];
+    for (size_t j = 0; j < s->n_vals; j++) {
+      const struct conf_value *v = &s->vals[j];
+      if (!v->key->unique || !v->text)
+        continue;
+      for (size_t k = 0; k < i; k++)
+        for (size_t m = 0; m < c->secs[k]->n_vals; m++) {
+          const struct conf_value *o = &c->secs[k]->vals[m];
+          bool same = o->key == v->key && o->text &&
+                      (v->key->type == CONF_INT ? o->i == v->i : strcmp(o->text, v->text) == 0);
+          if (same && v->key->type == CONF_INT) {
+            conf_fail(s, v->key->name, "%lld is already used by [%s]", (long long)v->i,
+                      c->secs[k]->ini_name);
+            return false;
+          } else if (same) {
+            conf_fail(s, v->key->name, "%s is already used by [%s]", v->text,
+                      c->secs[k]->ini_name);
+            return false;
+          }
+        }
+    }
+  }
+  return true;
+}
+
 struct conf *conf_load(const char *path, const struct conf_kind *kinds, size_t n_kinds, char *err,
                        size_t err_len)
 {
   struct conf *c = xnew(struct conf);
   dictionary *d;
+  struct stat st;
   FILE *f;
 
   c->path = xstrdup(path);
@@ -448,6 +479,11 @@ struct conf *conf_load(const char *path, const struct conf_kind *kinds, size_t n
   f = fopen(path, "r");
   if (!f) {
     fail_raw(c, "%s: cannot open: %s", path, strerror(errno));
+    goto fail;
+  }
+  if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+    fclose(f);
+    fail_raw(c, "%s: not a regular file", path); /* iniparser reads a directory as empty */
     goto fail;
   }
   fclose(f);
@@ -468,8 +504,10 @@ struct conf *conf_load(const char *path, const struct conf_kind *kinds, size_t n
   for (int i = 0; !c->failed && i < iniparser_getnsec(d); i++)
     load_section(c, d, iniparser_getsecname(d, i), kinds, n_kinds);
   iniparser_freedict(d);
-  if (!c->failed)
-    check_refs(c);
+  if (!c->failed && c->n == 0)
+    fail_raw(c, "%s: nothing is configured (no sections)", path);
+  if (!c->failed && check_refs(c))
+    check_unique(c);
   if (c->failed)
     goto fail;
   c->err = NULL;

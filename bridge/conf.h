@@ -32,6 +32,7 @@ struct conf_key {
   const char *const *choices; /* CONF_ENUM, NULL-terminated */
   const char *ref_kind;       /* CONF_REFS */
   bool exclusive;             /* CONF_REFS: a section may be named by one such key only */
+  bool unique;                /* no two sections of the same driver may share the value */
 };
 
 struct conf_section;

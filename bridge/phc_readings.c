@@ -1,6 +1,6 @@
-/* Combining PHC readings. Arithmetic is in integer half-nanoseconds relative to the first
-   reading used, so nothing measured is lost to rounding or overflow, even for a PHC that is
-   decades away from the system clock. */
+/* Combining PHC readings. Arithmetic is in integer half-nanoseconds relative to the narrowest
+   reading, so nothing overflows even for a PHC decades away from the system clock, and the
+   published centre and offset are each the exact mean rounded once to the nanosecond. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -53,14 +53,10 @@ bool phc_combine(const struct phc_reading *r, int n, enum phc_combine how, doubl
     sum_mid += 2 * (x->before_ns - base) + width[j] - mid2_0;
     sum_off += 2 * (x->phc_ns - x->before_ns) - width[j] - off2_0;
   }
-  {
-    /* Mean centre and mean offset, each in half-ns, then to ns. The centre may move by half
-       a nanosecond in rounding; the offset, which is what is published, is rounded once. */
-    int64_t mid2 = mid2_0 + (k > 1 ? div_round(sum_mid, k) : 0);
-    int64_t off2 = off2_0 + (k > 1 ? div_round(sum_off, k) : 0);
-    out->sys_ns = base + div_round(mid2, 2);
-    out->phc_ns = out->sys_ns + div_round(off2, 2);
-  }
+  /* Mean centre and mean offset in ns, each rounded once: the mean of k half-ns values is
+     (k * x0 + sum) / 2k, so with x0 = 2q + r it is q + (r * k + sum) / 2k (>> floors: gnu11). */
+  out->sys_ns = base + (mid2_0 >> 1) + div_round((mid2_0 & 1) * k + sum_mid, 2 * (int64_t)k);
+  out->phc_ns = out->sys_ns + (off2_0 >> 1) + div_round((off2_0 & 1) * k + sum_off, 2 * (int64_t)k);
   out->delay_ns = width[k - 1];
   out->used = k;
   return true;

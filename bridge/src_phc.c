@@ -29,6 +29,7 @@ enum timescale { TIMESCALE_TAI, TIMESCALE_UTC };
 static const char *const timescale_names[] = {"tai", "utc", NULL};
 
 /* A NIC reset takes seconds; reopening a missing device is cheap. */
+#define PHC_PATH_MAX 63 /* a /dev path, or /dev/ptpN resolved from an interface */
 #define RETRY_MIN_NS (NS_PER_SEC / 2)
 #define RETRY_MAX_NS (8 * NS_PER_SEC)
 
@@ -36,7 +37,7 @@ struct phc {
   struct source *src;
   char *device;    /* configured path, or NULL when resolved from the interface */
   char *interface;
-  char path[64];   /* what is open now */
+  char path[PHC_PATH_MAX + 1]; /* what is open now */
   int64_t interval_ns;
   int readings;
   enum phc_method forced, method;
@@ -395,8 +396,8 @@ static void phc_destroy(void *priv)
 }
 
 static const struct conf_key phc_keys[] = {
-  {.name = "device", .type = CONF_PATH},
-  {.name = "interface", .type = CONF_STRING},
+  {.name = "device", .type = CONF_PATH, .max = PHC_PATH_MAX},
+  {.name = "interface", .type = CONF_STRING, .max = IFNAMSIZ - 1},
   {.name = "interval", .type = CONF_DOUBLE, .def = "1", .min = 0.0625, .max = 16},
   {.name = "readings", .type = CONF_INT, .def = "10", .min = 1, .max = PHC_MAX_READINGS},
   {.name = "method", .type = CONF_ENUM, .def = "auto", .choices = method_names},

@@ -453,7 +453,7 @@ static void ptp4l_destroy(void *priv)
 
 static const struct conf_key ptp4l_keys[] = {
   {.name = "socket", .type = CONF_PATH, .def = "/var/run/ptp4l", .max = CONF_SOCKET_PATH_MAX},
-  {.name = "client_address", .type = CONF_STRING, .max = CONF_SOCKET_PATH_MAX},
+  {.name = "client_address", .type = CONF_STRING, .max = CONF_SOCKET_PATH_MAX, .unique = true},
   {.name = "domain", .type = CONF_INT, .def = "0", .min = 0, .max = 255},
   {.name = "transport_specific", .type = CONF_INT, .def = "0", .min = 0, .max = 15},
   {.name = "poll_interval", .type = CONF_DOUBLE, .def = "0.25", .min = 0.01, .max = 10},

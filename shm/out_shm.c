@@ -57,6 +57,11 @@ static bool shm_check(const struct conf_section *s)
     conf_fail(s, "mode", "units 0 and 1 are always created with mode 0600");
     return false;
   }
+  /* Without owner read-write the bridge could create the segment but never attach to it. */
+  if ((conf_int(s, "mode") & 0600) != 0600 || (conf_int(s, "mode") & 0111)) {
+    conf_fail(s, "mode", "must give the owner read and write (0600) and nobody execute");
+    return false;
+  }
   return true;
 }
 
@@ -205,7 +210,7 @@ static void shm_destroy(void *priv)
 }
 
 static const struct conf_key shm_keys[] = {
-  {.name = "unit", .type = CONF_INT, .required = true, .min = 0, .max = 255},
+  {.name = "unit", .type = CONF_INT, .required = true, .min = 0, .max = 255, .unique = true},
   {.name = "mode", .type = CONF_MODE, .def = "0600", .min = 0, .max = 0666},
   {0},
 };

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,17 +36,49 @@ struct sock_out {
   struct log_ratelimit rl_send;
 };
 
+/* The offset chronyd takes from a sample: it rebuilds the reference time as tv + offset by
+   adding 1e9 * (the offset's fraction) to tv's nanoseconds in double arithmetic and truncating
+   the sum to whole nanoseconds, then subtracts tv. */
+static long long chrony_offset_ns(long usec, double offset)
+{
+  long long whole = (long long)offset, start = (long long)usec * 1000;
+  return whole * NS_PER_SEC + (long long)((double)start + 1e9 * (offset - (double)whole)) - start;
+}
+
+/* The next double up or down from a non-zero x. */
+static double next_double(double x, bool up)
+{
+  uint64_t bits;
+  memcpy(&bits, &x, sizeof(bits));
+  bits = (x > 0) == up ? bits + 1 : bits - 1;
+  memcpy(&x, &bits, sizeof(bits));
+  return x;
+}
+
 void sock_sample_fill(struct sock_sample *s, long long sys_ns, long long ref_ns, int leap)
 {
   struct timespec sys = ns_to_ts(sys_ns);
+  long long want = ref_ns - sys_ns;
+  double offset;
 
   memset(s, 0, sizeof(*s));
   s->tv.tv_sec = sys.tv_sec;
   s->tv.tv_usec = sys.tv_nsec / 1000;
   /* The offset holds at the truncated tv too (true time advances with system time), so the
      measured nanoseconds go whole into offset: an exact integer difference, then one
-     correctly rounded division. */
-  s->offset = (double)(ref_ns - sys_ns) / 1e9;
+     correctly rounded division. chronyd's truncation can still land that a nanosecond off
+     (for about half of all offsets over a second); then the double next to it is sent, which
+     chronyd reads exactly and which is within 1e-15 relative of the true value for others. */
+  offset = (double)want / 1e9;
+  for (int i = 0; i < 4 && offset != 0; i++) {
+    long long got = chrony_offset_ns(s->tv.tv_usec, offset);
+    if (got == want)
+      break;
+    offset = next_double(offset, got < want);
+  }
+  if (chrony_offset_ns(s->tv.tv_usec, offset) != want)
+    offset = (double)want / 1e9; /* never seen: keep the correctly rounded value */
+  s->offset = offset;
   s->pulse = 0;
   s->leap = leap;
   s->magic = SOCK_SAMPLE_MAGIC;
@@ -208,7 +242,7 @@ static void sock_destroy(void *priv)
 }
 
 static const struct conf_key sock_keys[] = {
-  {.name = "path", .type = CONF_PATH, .required = true, .max = CONF_SOCKET_PATH_MAX},
+  {.name = "path", .type = CONF_PATH, .required = true, .max = CONF_SOCKET_PATH_MAX, .unique = true},
   {0},
 };
 

@@ -26,4 +26,7 @@ done
 "$RB_BIN" --check-config -c examples/refclock-bridge.conf || fail "the shipped example is rejected"
 "$RB_BIN" -c /nonexistent.conf 2> "$T/err"
 [ $? -eq 78 ] && grep -q "/nonexistent.conf: cannot open: No such file" "$T/err" || fail "missing file"
+mkdir "$T/conf.d"
+"$RB_BIN" -c "$T/conf.d" 2> "$T/err"
+[ $? -eq 78 ] && grep -q "conf.d: not a regular file" "$T/err" || fail "a directory was taken as a config"
 echo "$n bad configurations rejected"
