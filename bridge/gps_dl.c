@@ -28,11 +28,7 @@ const struct gps_api *gps_api_get(char *err, size_t err_len)
     if (!api.field && !missing)                                                                    \
       missing = name;                                                                              \
   } while (0)
-  LOAD(open, "gps_open");
-  LOAD(close, "gps_close");
   LOAD(unpack, "gps_unpack");
-  LOAD(stream, "gps_stream");
-  LOAD(errstr, "gps_errstr");
 #undef LOAD
   if (missing) {
     snprintf(err, err_len, "%s lacks %s", LIBGPS_SONAME, missing);

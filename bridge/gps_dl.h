@@ -7,12 +7,9 @@
 
 #include <gps.h>
 
+/* Only the unpacker: the bridge talks to gpsd itself, so that nothing blocks the loop. */
 struct gps_api {
-  int (*open)(const char *host, const char *port, struct gps_data_t *gps);
-  int (*close)(struct gps_data_t *gps);
   int (*unpack)(char *line, struct gps_data_t *gps);
-  int (*stream)(struct gps_data_t *gps, unsigned int flags, void *data);
-  const char *(*errstr)(const int err);
 };
 
 /* The loaded API, or NULL with the reason in err. Loads once. */

@@ -162,6 +162,8 @@ int main(int argc, char **argv)
   sd_event_add_signal(sched_event(), NULL, SIGTERM, on_signal, NULL);
   sd_event_add_signal(sched_event(), NULL, SIGINT, on_signal, NULL);
   sd_event_add_signal(sched_event(), NULL, SIGHUP, on_signal, NULL);
+  /* A peer that goes away mid-write is an outage to retry, never a reason to die. */
+  signal(SIGPIPE, SIG_IGN);
 
   log_notice("refclock-bridge %s starting with %s", RB_VERSION, config_path);
   apply(config);

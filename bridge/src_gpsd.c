@@ -1,7 +1,8 @@
 /* gpsd source (libgps): serial time from TOFF reports, or pulse time from gpsd's PPS reports,
-   gated on the fix. The gpsd socket lives in the event loop; nothing blocks but the connect. */
+   gated on the fix. The gpsd socket lives in the event loop and never blocks: the bridge
+   connects and sends its WATCH itself, and libgps unpacks the reports. */
 #include <errno.h>
-#include <fcntl.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,11 @@ static const char *const fix_names[] = {"2d", "3d", NULL};
 #define RETRY_MAX_NS (30 * NS_PER_SEC)
 /* gpsd reports a fix every cycle (1 s or faster): three missed cycles mean no fix. */
 #define FIX_TIMEOUT_NS (3 * NS_PER_SEC)
-#define LINE_MAX_LEN 8192
+#define CONNECT_TIMEOUT_NS (5 * NS_PER_SEC)
+/* gpsd's replies reach 10 KiB (a SKY with many satellites) */
+#define LINE_MAX_LEN 16384
+/* GPS time before this is a receiver fault (a week-number rollover, say): 2024-01-01 */
+#define REAL_SEC_FLOOR 1704067200LL
 
 struct gpsd_src {
   struct source *src;
@@ -39,12 +44,18 @@ struct gpsd_src {
   int precision;
   struct gps_data_t gps;
   const struct gps_api *api;
-  bool connected;
+  int fd;                        /* -1 when not connected */
+  bool connected;                /* the WATCH is sent */
+  bool healthy;                  /* a report came on this connection */
+  struct addrinfo *addrs, *next_addr;
+  int connect_err;
   struct sched_fd *watch;
   struct sched_timer *retry;
+  struct sched_timer *connect_timer;
   struct sched_timer *fix_timer;
   struct backoff backoff;
   bool outage_logged;
+  bool warned_no_fix;
   int good_fixes;  /* consecutive good fixes since (re)acquisition */
   bool have_sky;
   int satellites_used;
@@ -57,6 +68,7 @@ struct gpsd_src {
 };
 
 static void try_connect(void *arg);
+static void connect_timeout(void *arg);
 static void fix_timeout(void *arg);
 
 static void *gpsd_create(struct source *src, const struct conf_section *s)
@@ -74,7 +86,9 @@ static void *gpsd_create(struct source *src, const struct conf_section *s)
   g->offset_ns = round_to_ns(conf_double(s, "offset"));
   g->precision = conf_is_set(s, "precision") ? (int)conf_int(s, "precision")
                  : g->stream == STREAM_PPS ? -20 : -10;
+  g->fd = -1;
   g->retry = sched_timer_new(try_connect, g);
+  g->connect_timer = sched_timer_new(connect_timeout, g);
   g->fix_timer = sched_timer_new(fix_timeout, g);
   backoff_init(&g->backoff, RETRY_MIN_NS, RETRY_MAX_NS);
   return g;
@@ -98,16 +112,30 @@ static void lose_fix(struct gpsd_src *g, const char *why)
 
 static void fix_timeout(void *arg)
 {
-  lose_fix(arg, "no fix report from gpsd for 3 s");
+  struct gpsd_src *g = arg;
+
+  /* Also when no fix ever came: a receiver that is not attached, or a device filter that
+     matches nothing, must not stay silent. */
+  if (!g->fix_ok && g->good_fixes == 0 && !g->warned_no_fix) {
+    g->warned_no_fix = true;
+    log_warn("source %s: no fix report from gpsd at %s:%s%s%s for 3 s; %s is not valid",
+             source_name(g->src), g->host, g->port, g->device ? " for " : "",
+             g->device ? g->device : "", what(g));
+  }
+  lose_fix(g, "no fix report from gpsd for 3 s");
 }
 
 static void disconnect(struct gpsd_src *g)
 {
-  if (!g->connected)
-    return;
   sched_fd_free(g->watch);
   g->watch = NULL;
-  g->api->close(&g->gps);
+  sched_timer_stop(g->connect_timer);
+  if (g->fd >= 0)
+    close(g->fd);
+  g->fd = -1;
+  if (g->addrs)
+    freeaddrinfo(g->addrs);
+  g->addrs = g->next_addr = NULL;
   g->connected = false;
 }
 
@@ -152,6 +180,7 @@ static void on_tpv(struct gpsd_src *g)
     g->good_fixes++;
   if (!g->fix_ok && g->good_fixes >= g->min_good_fixes) {
     g->fix_ok = true;
+    g->warned_no_fix = false;
     log_info("source %s: %dD fix after %d good fixes; %s is valid", source_name(g->src),
              g->gps.fix.mode == MODE_3D ? 3 : 2, g->good_fixes, what(g));
   }
@@ -177,14 +206,15 @@ static void count_malformed(struct gpsd_src *g, const char *what_was_wrong)
          source_name(g->src), what_was_wrong, (unsigned long long)g->malformed);
 }
 
-/* Acts on one report that libgps has just unpacked. */
-static void handle_report(struct gpsd_src *g, const char *cls)
+/* Acts on one report that libgps has just unpacked. sky_counts: a SKY that lists satellites
+   (one with only DOPs would read as 0 used). */
+static void handle_report(struct gpsd_src *g, const char *cls, bool sky_counts)
 {
   const struct timedelta_t *td;
   bool toff = strcmp(cls, "TOFF") == 0;
 
   if (strcmp(cls, "SKY") == 0) {
-    if (g->gps.set & SATELLITE_SET) {
+    if ((g->gps.set & SATELLITE_SET) && sky_counts) {
       g->have_sky = true;
       g->satellites_used = g->gps.satellites_used;
     }
@@ -198,7 +228,10 @@ static void handle_report(struct gpsd_src *g, const char *cls)
     /* libgps up to API 11 (gpsd 3.22) parses TOFF into gpsdata.pps. */
     td = &g->gps.pps;
 #else
-    td = toff ? &g->gps.toff : &g->gps.pps;
+    /* Later ones use gpsdata.toff, but up to gpsd 3.24 (API 14, as 3.25) still gpsdata.pps:
+       take whichever was filled (both are cleared before each unpack). */
+    td = toff && (g->gps.toff.real.tv_sec || g->gps.toff.clock.tv_sec) ? &g->gps.toff
+                                                                         : &g->gps.pps;
 #endif
     if (!(g->gps.set & (toff ? TOFF_SET : PPS_SET)) || td->real.tv_sec <= 0 ||
         td->clock.tv_sec <= 0 || td->real.tv_nsec >= NS_PER_SEC || td->clock.tv_nsec >= NS_PER_SEC) {
@@ -207,6 +240,53 @@ static void handle_report(struct gpsd_src *g, const char *cls)
     }
     if ((toff && g->stream == STREAM_SERIAL) || (!toff && g->stream == STREAM_PPS))
       on_timedelta(g, td);
+  }
+}
+
+/* The raw times of a TOFF or PPS report, before libgps narrows them to int: NULL if sane. */
+static const char *check_times(json_t *obj)
+{
+  static const char *const fields[] = {"real_sec", "real_nsec", "clock_sec", "clock_nsec"};
+  json_int_t v[4];
+
+  for (int i = 0; i < 4; i++) {
+    json_t *x = json_object_get(obj, fields[i]);
+    if (!json_is_integer(x))
+      return "a time field missing or not an integer";
+    v[i] = json_integer_value(x);
+  }
+  if (v[1] < 0 || v[1] >= NS_PER_SEC || v[3] < 0 || v[3] >= NS_PER_SEC)
+    return "nanoseconds out of range";
+  if (v[0] < REAL_SEC_FLOOR || v[0] > INT32_MAX || v[2] <= 0 || v[2] > INT32_MAX)
+    return "seconds out of range (GPS time before 2024?)";
+  return NULL;
+}
+
+/* The first report on a connection: only now is gpsd back (a server that accepts and then
+   closes, having no room for a client, must not reset the backoff). */
+static void connection_healthy(struct gpsd_src *g)
+{
+  g->healthy = true;
+  if (g->outage_logged)
+    log_notice("source %s: gpsd at %s:%s is back", source_name(g->src), g->host, g->port);
+  g->outage_logged = false;
+  backoff_reset(&g->backoff);
+}
+
+/* VERSION greets each client; ERROR answers a WATCH gpsd cannot apply (no such device). */
+static void on_gpsd_message(struct gpsd_src *g, json_t *obj, const char *cls)
+{
+  if (strcmp(cls, "VERSION") == 0) {
+    const char *release = json_string_value(json_object_get(obj, "release"));
+    if (!g->outage_logged)
+      log_info("source %s: connected to gpsd %s at %s:%s%s%s (%s)", source_name(g->src),
+               release ? release : "?", g->host, g->port, g->device ? ", device " : "",
+               g->device ? g->device : "", what(g));
+  } else {
+    const char *msg = json_string_value(json_object_get(obj, "message"));
+    char why[160];
+    snprintf(why, sizeof(why), "gpsd says \"%.120s\"", msg ? msg : "error");
+    start_outage(g, why);
   }
 }
 
@@ -219,7 +299,9 @@ static void handle_line(struct gpsd_src *g, const char *line, size_t len)
   json_error_t err;
   json_t *obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err);
   const char *cls = json_is_object(obj) ? json_string_value(json_object_get(obj, "class")) : NULL;
+  const char *device, *bad_time;
   char *compact;
+  bool sky_counts;
   int i;
 
   if (!cls) {
@@ -227,23 +309,40 @@ static void handle_line(struct gpsd_src *g, const char *line, size_t len)
     json_decref(obj);
     return;
   }
-  for (i = 0; wanted[i] && strcmp(cls, wanted[i]) != 0; i++)
-    ;
-  if (!wanted[i]) {
+  if (strcmp(cls, "VERSION") == 0 || strcmp(cls, "ERROR") == 0) {
+    on_gpsd_message(g, obj, cls);
     json_decref(obj);
     return;
   }
+  for (i = 0; wanted[i] && strcmp(cls, wanted[i]) != 0; i++)
+    ;
+  /* gpsd filters by device, but a reply to a WATCH it could not apply would not: a report of
+     another receiver must never pass for this one's. */
+  device = json_string_value(json_object_get(obj, "device"));
+  if (!wanted[i] || (g->device && device && strcmp(device, g->device) != 0)) {
+    json_decref(obj);
+    return;
+  }
+  if (i >= 2 && (bad_time = check_times(obj))) { /* TOFF, PPS */
+    count_malformed(g, bad_time);
+    json_decref(obj);
+    return;
+  }
+  sky_counts = json_is_array(json_object_get(obj, "satellites")) ||
+               json_is_integer(json_object_get(obj, "uSat"));
   compact = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
   json_decref(obj);
   if (!compact)
     return;
+  if (!g->healthy)
+    connection_healthy(g);
   /* libgps accumulates flags and keeps old values: clear them so that a report that fails to
      unpack can never re-publish an earlier sample. */
   g->gps.set = 0;
   memset(&g->gps.pps, 0, sizeof(g->gps.pps));
   memset(&g->gps.toff, 0, sizeof(g->gps.toff));
   g->api->unpack(compact, &g->gps);
-  handle_report(g, wanted[i]);
+  handle_report(g, wanted[i], sky_counts);
   free(compact);
 }
 
@@ -254,7 +353,7 @@ static void on_readable(void *arg, uint32_t revents)
   (void)revents;
 
   for (;;) {
-    ssize_t n = recv((int)g->gps.gps_fd, g->line + g->line_len, sizeof(g->line) - g->line_len, 0);
+    ssize_t n = recv(g->fd, g->line + g->line_len, sizeof(g->line) - g->line_len, 0);
     char *start = g->line, *nl;
 
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
@@ -274,50 +373,139 @@ static void on_readable(void *arg, uint32_t revents)
     g->line_len -= (size_t)(start - g->line);
     memmove(g->line, start, g->line_len);
     if (g->line_len == sizeof(g->line)) {
-      count_malformed(g, "a line longer than 8 KiB");
+      count_malformed(g, "a line longer than 16 KiB");
       g->discarding = true;
       g->line_len = 0;
     }
   }
 }
 
+/* The WATCH that gps_stream(WATCH_ENABLE | WATCH_JSON | WATCH_PPS [| WATCH_DEVICE]) sends,
+   written here: libgps cuts its commands at 80 bytes, which drops the device filter of a
+   /dev/serial/by-id path, and it writes with SIGPIPE armed. */
+static bool send_watch(struct gpsd_src *g, bool enable)
+{
+  json_t *w = enable ? json_pack("{s:b, s:b, s:b}", "enable", 1, "json", 1, "pps", 1)
+                     : json_pack("{s:b}", "enable", 0);
+  char *body, *cmd;
+  ssize_t n;
+
+  if (!w)
+    abort(); /* out of memory: jansson allocates */
+  if (enable && g->device)
+    json_object_set_new(w, "device", json_string(g->device));
+  body = json_dumps(w, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(w);
+  if (!body)
+    abort();
+  cmd = xasprintf("?WATCH=%s;\n", body);
+  free(body);
+  n = send(g->fd, cmd, strlen(cmd), MSG_NOSIGNAL | MSG_DONTWAIT);
+  free(cmd);
+  return n > 0;
+}
+
+static void on_connected(struct gpsd_src *g)
+{
+  sched_timer_stop(g->connect_timer);
+  sched_fd_free(g->watch);
+  g->watch = NULL;
+  if (!send_watch(g, true)) {
+    start_outage(g, "cannot send the WATCH command");
+    return;
+  }
+  freeaddrinfo(g->addrs);
+  g->addrs = g->next_addr = NULL;
+  memset(&g->gps, 0, sizeof(g->gps));
+  g->connected = true;
+  g->healthy = false;
+  g->line_len = 0;
+  g->discarding = false;
+  g->have_sky = false;
+  g->watch = sched_fd_new(g->fd, EPOLLIN, on_readable, g);
+  sched_timer_after(g->fix_timer, FIX_TIMEOUT_NS);
+}
+
+static void connect_next(struct gpsd_src *g);
+
+static void on_connect_done(void *arg, uint32_t revents)
+{
+  struct gpsd_src *g = arg;
+  int err = 0;
+  socklen_t len = sizeof(err);
+
+  (void)revents;
+  if (getsockopt(g->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+    err = errno;
+  if (err == 0) {
+    on_connected(g);
+    return;
+  }
+  g->connect_err = err;
+  connect_next(g);
+}
+
+static void connect_timeout(void *arg)
+{
+  struct gpsd_src *g = arg;
+
+  g->connect_err = ETIMEDOUT;
+  connect_next(g);
+}
+
+/* Tries the next resolved address without blocking: the connect completes in the loop. */
+static void connect_next(struct gpsd_src *g)
+{
+  sched_fd_free(g->watch);
+  g->watch = NULL;
+  if (g->fd >= 0)
+    close(g->fd);
+  g->fd = -1;
+  while (g->next_addr) {
+    const struct addrinfo *ai = g->next_addr;
+    g->next_addr = ai->ai_next;
+    g->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (g->fd < 0) {
+      g->connect_err = errno;
+      continue;
+    }
+    if (connect(g->fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+      on_connected(g);
+      return;
+    }
+    if (errno == EINPROGRESS) {
+      g->watch = sched_fd_new(g->fd, EPOLLOUT, on_connect_done, g);
+      sched_timer_after(g->connect_timer, CONNECT_TIMEOUT_NS);
+      return;
+    }
+    g->connect_err = errno;
+    close(g->fd);
+    g->fd = -1;
+  }
+  start_outage(g, strerror(g->connect_err));
+}
+
 static void try_connect(void *arg)
 {
   struct gpsd_src *g = arg;
-  unsigned flags = WATCH_ENABLE | WATCH_JSON | WATCH_PPS;
+  struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG};
   char err[256];
-  int fd;
+  int r;
 
   if (!g->api && !(g->api = gps_api_get(err, sizeof(err)))) {
     start_outage(g, err);
     return;
   }
-  memset(&g->gps, 0, sizeof(g->gps));
-  if (g->api->open(g->host, g->port, &g->gps) != 0) {
-    start_outage(g, g->api->errstr(errno));
+  /* Names resolve through the system resolver (for gpsd, normally localhost or an address). */
+  r = getaddrinfo(g->host, g->port, &hints, &g->addrs);
+  if (r != 0) {
+    g->addrs = NULL;
+    start_outage(g, gai_strerror(r));
     return;
   }
-  g->connected = true;
-  if (g->device)
-    flags |= WATCH_DEVICE;
-  if (g->api->stream(&g->gps, flags, g->device) != 0) {
-    start_outage(g, "cannot send the WATCH command");
-    return;
-  }
-  fd = (int)g->gps.gps_fd;
-  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-  g->line_len = 0;
-  g->discarding = false;
-  g->watch = sched_fd_new(fd, EPOLLIN, on_readable, g);
-  if (g->outage_logged)
-    log_notice("source %s: gpsd at %s:%s is back", source_name(g->src), g->host, g->port);
-  else
-    log_info("source %s: connected to gpsd at %s:%s%s%s (%s)", source_name(g->src), g->host,
-             g->port, g->device ? ", device " : "", g->device ? g->device : "", what(g));
-  g->outage_logged = false;
-  backoff_reset(&g->backoff);
-  g->have_sky = false;
-  sched_timer_after(g->fix_timer, FIX_TIMEOUT_NS);
+  g->next_addr = g->addrs;
+  g->connect_err = ECONNREFUSED;
+  connect_next(g);
 }
 
 static void gpsd_start(void *priv)
@@ -330,9 +518,10 @@ static void gpsd_destroy(void *priv)
   struct gpsd_src *g = priv;
 
   if (g->connected)
-    g->api->stream(&g->gps, WATCH_DISABLE, NULL);
+    send_watch(g, false);
   disconnect(g);
   sched_timer_free(g->retry);
+  sched_timer_free(g->connect_timer);
   sched_timer_free(g->fix_timer);
   free(g->host);
   free(g->port);

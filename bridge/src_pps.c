@@ -47,7 +47,7 @@ struct pps {
   bool outage_logged;
   bool eperm_warned;
   uint64_t edges, missed, unnumbered;
-  enum pps_number last_result; /* a new reason to drop edges is always logged */
+  enum pps_number last_drop; /* a new reason to drop edges is always logged */
   struct log_ratelimit rl_drop;
 };
 
@@ -197,6 +197,7 @@ static void handle_edge(struct pps *p, const struct timespec *ts, unsigned long 
     log_rl(&p->rl_drop, LOG_NOTICE, "source %s: %lld edge(s) missed on %s (%llu so far)",
            source_name(p->src), (long long)gap, p->device, (unsigned long long)p->missed);
   } else if (p->have_seq && seq - p->last_seq > 1) {
+    p->missed += seq - p->last_seq - 1;
     log_rl(&p->rl_drop, LOG_NOTICE, "source %s: %lu edge(s) came between two fetches on %s",
            source_name(p->src), seq - p->last_seq - 1, p->device);
   }
@@ -206,16 +207,15 @@ static void handle_edge(struct pps *p, const struct timespec *ts, unsigned long 
                       &second_ns, &leap);
   if (r != PPS_NUMBERED_BY_LOCK && r != PPS_NUMBERED_BY_SYSTEM) {
     p->unnumbered++;
-    if (r != p->last_result)
+    if (r != p->last_drop)
       log_rl_restart(&p->rl_drop, LOG_WARNING); /* a new reason is news: never suppressed */
     log_rl(&p->rl_drop, LOG_WARNING, "source %s: edge at %lld.%09ld dropped: %s (%llu so far)",
            source_name(p->src), (long long)ts->tv_sec, ts->tv_nsec, pps_number_reason(r),
            (unsigned long long)p->unnumbered);
-    p->last_result = r;
+    p->last_drop = r;
     source_lost(p->src);
     return;
   }
-  p->last_result = r;
   s.sys_ns = edge_ns;
   s.ref_ns = second_ns + p->offset_ns;
   s.leap = leap;

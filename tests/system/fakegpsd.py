@@ -3,8 +3,11 @@
 TPV (3D fix), TOFF (serial time, 0.3 s late) and PPS (an edge PPS_OFFSET_NS before the
 second), interleaved with malformed lines.
 Usage: fakegpsd.py PORT [GARBAGE_PER_CYCLE [TOFF_CYCLES]]: after TOFF_CYCLES cycles TOFF stops
-while TPV goes on (serial time goes stale with the fix still reported)."""
-import socket, sys, time
+while TPV goes on (serial time goes stale with the fix still reported).
+Environment: FAKEGPSD_WATCHLOG=FILE appends every command a client sends; FAKEGPSD_ERROR=1
+answers a WATCH for a device other than /dev/ttyX with gpsd's ERROR (else such a filter is
+ignored, as by a gpsd that could not parse it, and /dev/ttyX's reports still flow)."""
+import json, os, socket, sys, time
 
 PPS_OFFSET_NS = 123456  # true minus system at the edge
 port = int(sys.argv[1])
@@ -26,10 +29,22 @@ srv.listen(4)
 while True:
     conn, _ = srv.accept()
     conn.sendall(b'{"class":"VERSION","release":"3.22","rev":"3.22","proto_major":3,"proto_minor":14}\n')
+    conn.setblocking(False)
     g = 0
     cycle = 0
     try:
         while True:
+            try:
+                cmd = conn.recv(4096)
+            except BlockingIOError:
+                cmd = b''
+            if cmd and os.environ.get("FAKEGPSD_WATCHLOG"):
+                with open(os.environ["FAKEGPSD_WATCHLOG"], "ab") as f:
+                    f.write(cmd)
+            if cmd.startswith(b'?WATCH=') and os.environ.get("FAKEGPSD_ERROR"):
+                dev = json.loads(cmd[7:cmd.index(b';')]).get("device", "/dev/ttyX")
+                if dev != "/dev/ttyX":
+                    conn.sendall(b'{"class":"ERROR","message":"No such device as %s"}\n' % dev.encode())
             now = time.time_ns()
             sec = now // 10**9 + 1
             time.sleep((sec * 10**9 - now) / 1e9)       # at the whole second
