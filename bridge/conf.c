@@ -108,7 +108,7 @@ void conf_fail(const struct conf_section *s, const char *key, const char *fmt, .
 
 static bool valid_name(const char *n)
 {
-  if (!*n)
+  if (!*n || strlen(n) > CONF_NAME_MAX)
     return false;
   for (; *n; n++)
     if (!isalnum((unsigned char)*n) && *n != '-' && *n != '_' && *n != '.')
@@ -320,8 +320,8 @@ static bool load_section(struct conf *c, dictionary *d, const char *secname,
     return false;
   }
   if (s->kind->named && !valid_name(name)) {
-    conf_fail(s, NULL, "needs a name of letters, digits, '-', '_' or '.', like [%s NAME]",
-              s->kind->name);
+    conf_fail(s, NULL, "needs a name of up to %d letters, digits, '-', '_' or '.', like [%s NAME]",
+              CONF_NAME_MAX, s->kind->name);
     return false;
   }
   if (!s->kind->named && *name) {

@@ -9,6 +9,9 @@
 /* Exit code for configuration errors (sysexits EX_CONFIG). */
 #define EXIT_CONFIG 78
 
+/* Section names: short enough for log lines, and for the default ptp4l client address. */
+#define CONF_NAME_MAX 32
+
 /* The longest path a Unix socket address holds (sizeof sun_path - 1). */
 #define CONF_SOCKET_PATH_MAX 107
 

@@ -68,6 +68,14 @@ const char *trk_state_name(enum trk_state s)
   return (unsigned)s < 4 ? names[s] : "?";
 }
 
+static bool still_watching(const char *name, tracker_watch_fn fn, void *arg)
+{
+  for (size_t i = 0; i < n_watches; i++)
+    if (watches[i].fn == fn && watches[i].arg == arg && strcmp(watches[i].name, name) == 0)
+      return true;
+  return false;
+}
+
 static void set_state(struct tracker *t, enum trk_state to, const char *reason)
 {
   enum trk_state from = t->state;
@@ -81,10 +89,19 @@ static void set_state(struct tracker *t, enum trk_state to, const char *reason)
     sched_timer_after(t->holdover_timer, t->holdover_ns);
   else
     sched_timer_stop(t->holdover_timer);
-  /* Watchers may unwatch themselves: iterate over a snapshot count, by index. */
-  for (size_t i = 0; i < n_watches; i++)
-    if (strcmp(watches[i].name, t->name) == 0)
-      watches[i].fn(watches[i].arg, t->name, from, to, reason);
+  /* Watchers may watch or unwatch (themselves or others) from their callback: call those
+     watching now, each only while it still is. */
+  {
+    struct watch *snap = xnew_array(struct watch, n_watches + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < n_watches; i++)
+      if (strcmp(watches[i].name, t->name) == 0)
+        snap[n++] = watches[i];
+    for (size_t j = 0; j < n; j++)
+      if (still_watching(t->name, snap[j].fn, snap[j].arg))
+        snap[j].fn(snap[j].arg, t->name, from, to, reason);
+    free(snap);
+  }
 }
 
 static void holdover_expired(void *arg)
@@ -233,23 +250,22 @@ static void destroy(struct tracker *t)
 
 void tracker_drop_changed(const struct conf *c)
 {
-  size_t kept = 0;
-  bool *keep = xnew_array(bool, n_trackers);
+  size_t kept = 0, n_gone = 0;
+  struct tracker **gone = xnew_array(struct tracker *, n_trackers + 1);
 
-  /* Decide for all first, as sources and outputs do: destroying one runs its watchers, which
-     must never see a half-compacted list. */
+  /* The list is whole again before anything is destroyed: destroying runs the watchers, which
+     may look trackers up. */
   for (size_t i = 0; i < n_trackers; i++) {
     const struct conf_section *s = conf_find(c, "tracker", trackers[i]->name);
-    keep[i] = s && strcmp(conf_digest(s), trackers[i]->digest) == 0;
-  }
-  for (size_t i = 0; i < n_trackers; i++) {
-    if (keep[i])
+    if (s && strcmp(conf_digest(s), trackers[i]->digest) == 0)
       trackers[kept++] = trackers[i];
     else
-      destroy(trackers[i]);
+      gone[n_gone++] = trackers[i];
   }
-  free(keep);
   n_trackers = kept;
+  for (size_t i = 0; i < n_gone; i++)
+    destroy(gone[i]);
+  free(gone);
 }
 
 void tracker_add_new(const struct conf *c)
@@ -280,9 +296,12 @@ void tracker_add_new(const struct conf *c)
 
 void tracker_fini(void)
 {
-  for (size_t i = n_trackers; i-- > 0;)
-    destroy(trackers[i]);
-  free(trackers);
-  trackers = NULL;
+  struct tracker **all = trackers;
+  size_t n = n_trackers;
+
+  trackers = NULL; /* none is found while they go */
   n_trackers = 0;
+  for (size_t i = n; i-- > 0;)
+    destroy(all[i]);
+  free(all);
 }

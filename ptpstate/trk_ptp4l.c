@@ -1,6 +1,8 @@
 /* ptp4l tracker: a client of ptp4l's UDS management protocol. Port states are pushed
    (SUBSCRIBE_EVENTS_NP); TIME_STATUS_NP is polled so that a silent master is seen from
    ingress_time before ptp4l's own announce timeout fires. */
+#define _GNU_SOURCE /* struct ucred, SCM_CREDENTIALS */
+#include <assert.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -23,6 +25,8 @@
 #define SLOW_EVERY 4
 /* A request counts as unanswered after this many polls without any reply. */
 #define SILENCE_POLLS 8
+/* Datagrams handled per wake-up: a flood must not starve the loop (and its watchdog). */
+#define MAX_READS_PER_WAKE 64
 
 struct ptp4l {
   struct tracker *trk;
@@ -45,7 +49,8 @@ struct ptp4l {
   uint16_t nports;
   uint8_t port_state[MAX_PORTS + 1];
   bool have_ports;
-  int8_t log_sync_interval;
+  int8_t log_sync_interval;  /* clamped to [-10, 10] */
+  bool sync_pushed;          /* ptp4l 4.x pushes TIME_SYNC: every Sync is seen */
   bool have_status;
   int64_t master_offset, ingress, ingress_changed_mono;
   bool have_tp;
@@ -113,6 +118,7 @@ static socklen_t make_addr(const char *name, struct sockaddr_un *sa)
   if (name[0] == '@') {
     /* Abstract: no file to clean up, reachable from ptp4l in the same network namespace. */
     size_t n = strlen(name + 1);
+    assert(n < sizeof(sa->sun_path)); /* the config limits names and addresses */
     memcpy(sa->sun_path + 1, name + 1, n);
     return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
   }
@@ -130,6 +136,7 @@ static void forget(struct ptp4l *p)
   p->have_tp = false;
   p->have_ports = false;
   p->next_subscribe_mono = 0;
+  p->sync_pushed = false; /* a restarted ptp4l may be another version */
   sched_timer_stop(p->stale_timer);
   memset(p->port_state, 0, sizeof(p->port_state));
 }
@@ -152,6 +159,9 @@ static bool open_socket(struct ptp4l *p)
   p->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (p->fd < 0)
     return false;
+  /* The kernel then tells each datagram's sender: only ptp4l (root) may speak for PTP. An
+     abstract address has no permissions, so anyone in the network namespace can reach it. */
+  setsockopt(p->fd, SOL_SOCKET, SO_PASSCRED, &(int){1}, sizeof(int));
   if (p->client[0] == '/')
     unlink(p->client); /* a stale file from an earlier run */
   if (bind(p->fd, (struct sockaddr *)&sa, len) < 0) {
@@ -213,12 +223,15 @@ static const char *best_port_state(const struct ptp4l *p, bool *slave)
   return *slave ? "SLAVE" : pmc_port_state_name(best);
 }
 
-/* How long after the latest Sync was seen the sync data turns stale. */
+/* How long after the latest Sync was seen the sync data turns stale. Without TIME_SYNC pushes
+   (linuxptp 3.x) Syncs are seen only at polls, so the window spans at least 1.5 polls: else a
+   poll slower than the syncs would see every Sync go stale before the next poll. */
 static int64_t stale_after(const struct ptp4l *p)
 {
   int64_t interval = p->log_sync_interval >= 0 ? NS_PER_SEC << p->log_sync_interval
                                                : NS_PER_SEC >> -p->log_sync_interval;
-  return (int64_t)p->stale_syncs * interval;
+  int64_t window = (int64_t)p->stale_syncs * interval, floor = p->poll_ns + p->poll_ns / 2;
+  return !p->sync_pushed && window < floor ? floor : window;
 }
 
 /* The sync data is fresh while ingress_time keeps advancing: a silent master stops it within
@@ -279,8 +292,10 @@ static void handle(struct ptp4l *p, const struct pmc_msg *m)
       uint8_t old = p->port_state[m->u.port_ds.port.port];
       p->port_state[m->u.port_ds.port.port] = m->u.port_ds.state;
       p->have_ports = true;
-      if (m->u.port_ds.state == PMC_PS_SLAVE || old == PMC_PS_SLAVE)
-        p->log_sync_interval = m->u.port_ds.log_sync_interval;
+      if (m->u.port_ds.state == PMC_PS_SLAVE || old == PMC_PS_SLAVE) {
+        int8_t v = m->u.port_ds.log_sync_interval;
+        p->log_sync_interval = v < -10 ? -10 : v > 10 ? 10 : v;
+      }
       if (old && old != m->u.port_ds.state)
         log_info("tracker %s: port %u %s -> %s", tracker_name(p->trk), m->u.port_ds.port.port,
                  pmc_port_state_name(old), pmc_port_state_name(m->u.port_ds.state));
@@ -320,19 +335,46 @@ static void on_stale(void *arg)
     evaluate(p, false);
 }
 
+/* Receives one datagram; *uid is its sender's (or -1 when the kernel gave none). */
+static ssize_t receive(struct ptp4l *p, uint8_t *buf, size_t len, long *uid)
+{
+  union {
+    struct cmsghdr align;
+    char space[CMSG_SPACE(sizeof(struct ucred))];
+  } control;
+  struct iovec iov = {.iov_base = buf, .iov_len = len};
+  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control,
+                      .msg_controllen = sizeof(control)};
+  ssize_t n = recvmsg(p->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+  *uid = -1;
+  for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+      struct ucred cred;
+      memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+      *uid = (long)cred.uid;
+    }
+  return n;
+}
+
 static void on_readable(void *arg, uint32_t revents)
 {
   struct ptp4l *p = arg;
   uint8_t buf[PMC_MAX_MSG];
   (void)revents;
 
-  for (;;) {
+  for (int reads = 0; reads < MAX_READS_PER_WAKE; reads++) {
     struct pmc_msg m;
     enum pmc_parse_error e;
-    ssize_t n = recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT);
+    long uid;
+    ssize_t n = receive(p, buf, sizeof(buf), &uid);
 
     if (n < 0)
       return;
+    if (uid != 0 && uid != (long)geteuid()) {
+      bad_message(p, "not sent by root or by the bridge's own user");
+      continue;
+    }
     e = pmc_parse(buf, (size_t)n, &m);
     if (e == PMC_ERR_STATUS) {
       log_rl(&p->rl_bad, LOG_WARNING, "tracker %s: ptp4l refused management id 0x%04x: error %u",
@@ -361,6 +403,8 @@ static void on_readable(void *arg, uint32_t revents)
         continue;
       }
       log_debug("tracker %s: push of management id 0x%04x", tracker_name(p->trk), m.id);
+      if (m.id == PMC_ID_TIME_STATUS_NP)
+        p->sync_pushed = true;
     }
     if (p->have_clock && m.id != PMC_ID_DEFAULT_DATA_SET && !pmc_identity_equal(m.source.clock, p->clock)) {
       bad_message(p, "from a foreign clock identity");
@@ -402,6 +446,17 @@ static void on_poll(void *arg)
     if (p->reachable || tracker_state(p->trk) != TRK_UNKNOWN) {
       forget(p);
       tracker_unreachable(p->trk, "ptp4l does not answer");
+    }
+    /* Answers may be lost to our own address (its file removed, say): bind afresh now and
+       then. */
+    if (p->silent_polls % SILENCE_POLLS == 0) {
+      sched_fd_free(p->watch);
+      p->watch = NULL;
+      close(p->fd);
+      p->fd = -1;
+      if (!open_socket(p))
+        return;
+      p->watch = sched_fd_new(p->fd, EPOLLIN, on_readable, p);
     }
   }
 

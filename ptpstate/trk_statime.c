@@ -1,5 +1,7 @@
 /* statime tracker: reads statime's observation socket on a timer. Each connection yields one
-   JSON document, read to EOF without blocking. */
+   JSON document, read to EOF without blocking. statime refreshes the document only after each
+   BMCA (every 2 s by default) and it carries no timestamp: a document that has not changed is
+   no new measurement, and one that stops changing goes stale. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,9 @@ struct statime {
   struct tracker *trk;
   char *path;
   int64_t poll_ns;
+  int64_t stale_ns;          /* an unchanged document older than this is stale */
+  uint64_t doc_hash;         /* of the latest good document */
+  int64_t doc_changed_mono;
   int fd;
   struct sched_fd *watch;
   struct sched_timer *timer;
@@ -46,6 +51,7 @@ static void *statime_create(struct tracker *trk, const struct conf_section *s)
   st->trk = trk;
   st->path = xstrdup(conf_str(s, "socket"));
   st->poll_ns = round_to_ns(conf_double(s, "poll_interval"));
+  st->stale_ns = round_to_ns(conf_double(s, "stale_after"));
   st->fd = -1;
   st->doc = xmalloc(DOC_MAX);
   st->timer = sched_timer_new(on_poll, st);
@@ -105,8 +111,19 @@ static void use_document(struct statime *st)
     st->reachable = true;
     st->outage_logged = false;
   }
-  memset(&o, 0, sizeof(o));
-  o.new_measurement = true;
+  {
+    /* FNV-1a over the whole document: a repeat of the same snapshot */
+    uint64_t h = 1469598103934665603ULL;
+    int64_t now = monotonic_ns();
+    for (size_t i = 0; i < st->len; i++)
+      h = (h ^ (unsigned char)st->doc[i]) * 1099511628211ULL;
+    memset(&o, 0, sizeof(o));
+    o.new_measurement = !st->have_good || h != st->doc_hash;
+    if (o.new_measurement)
+      st->doc_changed_mono = now;
+    st->doc_hash = h;
+    o.fresh = now - st->doc_changed_mono < st->stale_ns;
+  }
   /* statime 0.3 has no port list: a parent other than itself means a slave port. */
   o.slave = obs.schema >= 4 ? obs.any_slave : (obs.steps_removed >= 1 && !obs.gm_is_self);
   o.port_state = o.slave ? "Slave"
@@ -114,8 +131,6 @@ static void use_document(struct statime *st)
                                    : "no port";
   o.have_offset = obs.have_offset;
   o.offset_ns = (int64_t)(obs.offset_ns < 0 ? obs.offset_ns - 0.5 : obs.offset_ns + 0.5);
-  /* statime refreshes its document after every BMCA; a fresh connection is fresh data. */
-  o.fresh = true;
   o.gm_clock_class = obs.gm_clock_class;
   o.time_traceable = obs.time_traceable;
   o.have_time_properties = true;
@@ -176,8 +191,11 @@ static void on_poll(void *arg)
     return;
   }
   snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", st->path);
-  if (connect(st->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS &&
-      errno != EAGAIN) {
+  if (connect(st->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS) {
+    if (errno == EAGAIN) {
+      close_conn(st); /* statime's accept queue is full: try again at the next poll */
+      return;
+    }
     lose(st, errno == ENOENT ? "no socket (statime is not running)" : strerror(errno));
     return;
   }
@@ -205,6 +223,7 @@ static void statime_destroy(void *priv)
 static const struct conf_key statime_keys[] = {
   {.name = "socket", .type = CONF_PATH, .def = "/var/run/statime/observe", .max = CONF_SOCKET_PATH_MAX},
   {.name = "poll_interval", .type = CONF_DOUBLE, .def = "1", .min = 0.1, .max = 60},
+  {.name = "stale_after", .type = CONF_DOUBLE, .def = "10", .min = 0.5, .max = 600},
   {0},
 };
 

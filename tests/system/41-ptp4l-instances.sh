@@ -1,6 +1,8 @@
 # Several ptp4l instances tracked at once (the master's and the slave's), one tracker with a
-# wrong domainNumber (a clear diagnostic instead of a quiet hang), port states pushed through
-# SUBSCRIBE_EVENTS_NP, and the slave's ptp4l restarted: UNKNOWN, then resubscribed and LOCKED.
+# wrong domainNumber (a clear diagnostic instead of a quiet hang), one polling slower than the
+# Syncs come (it still locks: linuxptp 3.x pushes no TIME_SYNC), port states pushed through
+# SUBSCRIBE_EVENTS_NP, a datagram forged by an unprivileged user to the default (abstract)
+# address dropped, and the slave's ptp4l restarted: UNKNOWN, then resubscribed and LOCKED.
 . "$(dirname "$0")/lib.sh"
 ptp_netns_setup
 ptp4l_start m
@@ -18,6 +20,16 @@ max_offset = 100000
 type = ptp4l
 socket = $T/ptp4l-m
 client_address = $T/bridge-m.sock
+[tracker forged]
+type = ptp4l
+socket = $T/no-ptp4l-here
+[tracker slowpoll]
+type = ptp4l
+socket = $T/ptp4l-s
+client_address = $T/bridge-p.sock
+poll_interval = 1
+stale_syncs = 1
+max_offset = 100000
 [tracker wrongdomain]
 type = ptp4l
 socket = $T/ptp4l-s
@@ -35,6 +47,16 @@ wait_for 5 bridge_log_has "tracker wrongdomain: ptp4l at .* does not answer (8 r
 grep -E "does not answer" "$T/bridge.log" | sed 's/.*warning: //'
 bridge_log_has "tracker slave: push of management id 0x2004" \
   || fail "no port-state push arrived (subscription)"
+wait_for 10 bridge_log_has "tracker slowpoll: .* -> LOCKED" \
+  || fail "a tracker polling every 1 s never locked to 250 ms Syncs"
+# Anyone in the network namespace can reach an abstract address: only root's datagrams count.
+setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(bytes([0x0d, 0x02, 0, 54]) + bytes(50), "\0refclock-bridge/%s/forged" % sys.argv[1])' "$BRIDGE_PID" \
+  || fail "could not send as nobody"
+wait_for 3 bridge_log_has "tracker forged: management message dropped: not sent by root" \
+  || fail "a datagram from an unprivileged user was not dropped"
 
 # The slave's ptp4l restarts: UNKNOWN, then it is found again, subscribed again, LOCKED again.
 ptp4l_stop s

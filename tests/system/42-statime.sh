@@ -8,7 +8,7 @@ D=tests/data/statime
 shm_unit 31
 fixture() { readlink -f "$D/$1.json" > "$T/fixture"; }
 fixture startup
-/usr/bin/python3 "$HERE/fakestatime.py" "$T/observe" "$T/fixture" >> "$T/fakestatime.log" 2>&1 &
+/usr/bin/python3 "$HERE/fakestatime.py" "$T/observe" "$T/fixture" 0.25 >> "$T/fakestatime.log" 2>&1 &
 STATIME=$!
 PIDS+=($STATIME)
 wait_for 5 test -S "$T/observe" || fail "stand-in did not start"
@@ -16,7 +16,8 @@ cat > "$T/bridge.conf" <<CONF
 [tracker st]
 type = statime
 socket = $T/observe
-poll_interval = 0.2
+poll_interval = 0.1
+stale_after = 2
 holdover = 1
 [source phc0]
 type = phc
@@ -68,6 +69,22 @@ fixture v03-synced
 n=$(grep -c "tracker st: .* -> LOCKED" "$T/bridge.log")
 wait_for 3 bash -c "[ \$(grep -c 'tracker st: .* -> LOCKED' $T/bridge.log) -gt $n ]" \
   || fail "the v0.3 document shape did not lock"
+
+# A snapshot that stops changing (statime stuck) goes stale after stale_after (2 s here); the
+# same snapshot read again is no new measurement, so it cannot count towards lock_updates.
+n=$(grep -c "LOCKED -> HOLDOVER: sync data is stale" "$T/bridge.log")
+touch "$T/fixture.frozen"
+wait_for 4 bash -c "[ \$(grep -c 'LOCKED -> HOLDOVER: sync data is stale' $T/bridge.log) -gt $n ]" \
+  || fail "a frozen statime snapshot did not go stale"
+locks=$(grep -c "tracker st: .* -> LOCKED" "$T/bridge.log")
+sleep 1.5 # 15 polls of the same snapshot
+[ "$(grep -c "tracker st: .* -> LOCKED" "$T/bridge.log")" -eq "$locks" ] \
+  || fail "repeats of a frozen snapshot counted as new measurements"
+echo "frozen snapshot: stale after 2 s, repeats not counted"
+rm "$T/fixture.frozen"
+n=$(grep -c "tracker st: .* -> LOCKED" "$T/bridge.log")
+wait_for 4 bash -c "[ \$(grep -c 'tracker st: .* -> LOCKED' $T/bridge.log) -gt $n ]" \
+  || fail "no lock once the snapshots change again"
 kill "$STATIME"
 wait "$STATIME" 2>/dev/null
 rm -f "$T/observe"

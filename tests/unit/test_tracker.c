@@ -28,6 +28,23 @@ static void watcher(void *arg, const char *name, enum trk_state from, enum trk_s
   snprintf(last_reason, sizeof(last_reason), "%s", reason);
 }
 
+/* A watcher that, on its first call, unwatches the other one (arg) and looks trackers up. */
+static int bystander_calls, remover_calls;
+static void bystander(void *arg, const char *name, enum trk_state from, enum trk_state to,
+                      const char *reason)
+{
+  (void)arg, (void)name, (void)from, (void)to, (void)reason;
+  bystander_calls++;
+}
+static void remover(void *arg, const char *name, enum trk_state from, enum trk_state to,
+                    const char *reason)
+{
+  (void)from, (void)to, (void)reason;
+  remover_calls++;
+  tracker_find(name); /* must be safe while trackers are being dropped */
+  tracker_unwatch(name, bystander, arg);
+}
+
 static struct trk_observation good(int64_t offset)
 {
   struct trk_observation o;
@@ -159,6 +176,14 @@ int main(void)
   o.slave = false;
   tracker_update(t, &o);
   CHECK_EQ_INT(tracker_state(t), TRK_FREERUN);
+
+  /* A watcher that unwatches another from its callback: the other is not called after. */
+  tracker_watch("ptp", remover, NULL);
+  tracker_watch("ptp", bystander, NULL);
+  tracker_unreachable(t, "test");
+  CHECK_EQ_INT(remover_calls, 1);
+  CHECK_EQ_INT(bystander_calls, 0);
+  tracker_unwatch("ptp", remover, NULL);
 
   tracker_unwatch("ptp", watcher, NULL);
   {
