@@ -10,7 +10,7 @@
 #include "log.h"
 
 static bool use_stderr = true;
-static int level = LOG_INFO;
+int log_max_level = LOG_INFO;
 
 static const char *const level_names[] = {
   [LOG_EMERG] = "emerg", [LOG_ALERT] = "alert", [LOG_CRIT] = "crit",   [LOG_ERR] = "error",
@@ -20,12 +20,12 @@ static const char *const level_names[] = {
 void log_init(bool to_stderr, int max_level)
 {
   use_stderr = to_stderr;
-  level = max_level;
+  log_max_level = max_level;
 }
 
 void log_set_level(int max_level)
 {
-  level = max_level;
+  log_max_level = max_level;
 }
 
 int log_level_from_name(const char *name)
@@ -34,11 +34,6 @@ int log_level_from_name(const char *name)
     if (strcasecmp(name, level_names[i]) == 0)
       return i;
   return -1;
-}
-
-bool log_enabled(int prio)
-{
-  return prio <= level;
 }
 
 static void emit(int prio, const char *fmt, va_list ap)

@@ -11,7 +11,12 @@ void log_init(bool to_stderr, int max_level);
 void log_set_level(int max_level);
 /* Returns the priority for "error", "warning", "notice", "info", "debug", or -1. */
 int log_level_from_name(const char *name);
-bool log_enabled(int prio);
+/* Inline: per-sample paths ask before formatting a debug line. */
+extern int log_max_level;
+static inline bool log_enabled(int prio)
+{
+  return prio <= log_max_level;
+}
 
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -58,7 +58,7 @@ static double next_double(double x, bool up)
 void sock_sample_fill(struct sock_sample *s, long long sys_ns, long long ref_ns, int leap)
 {
   struct timespec sys = ns_to_ts(sys_ns);
-  long long want = ref_ns - sys_ns;
+  long long want = ref_ns - sys_ns, got;
   double offset;
 
   memset(s, 0, sizeof(*s));
@@ -70,13 +70,12 @@ void sock_sample_fill(struct sock_sample *s, long long sys_ns, long long ref_ns,
      (for about half of all offsets over a second); then the double next to it is sent, which
      chronyd reads exactly and which is within 1e-15 relative of the true value for others. */
   offset = (double)want / 1e9;
-  for (int i = 0; i < 4 && offset != 0; i++) {
-    long long got = chrony_offset_ns(s->tv.tv_usec, offset);
-    if (got == want)
-      break;
+  got = chrony_offset_ns(s->tv.tv_usec, offset);
+  for (int i = 0; got != want && i < 4 && offset != 0; i++) {
     offset = next_double(offset, got < want);
+    got = chrony_offset_ns(s->tv.tv_usec, offset);
   }
-  if (chrony_offset_ns(s->tv.tv_usec, offset) != want)
+  if (got != want)
     offset = (double)want / 1e9; /* never seen: keep the correctly rounded value */
   s->offset = offset;
   s->pulse = 0;
