@@ -6,12 +6,19 @@
 
 #include "phc_readings.h"
 
+#define NS 1000000000LL
+
 static int64_t div_round(int64_t num, int64_t den)
 {
   return num >= 0 ? (num + den / 2) / den : -((-num + den / 2) / den);
 }
 
-bool phc_combine(const struct phc_reading *r, int n, enum phc_combine how, double quantile,
+static inline int64_t ns_of(const struct ptp_clock_time *t)
+{
+  return t->sec * NS + t->nsec;
+}
+
+bool phc_combine(const phc_reading *r, int n, enum phc_combine how, double quantile,
                  struct phc_result *out)
 {
   /* width[j] is the window of reading pick[j], the k narrowest kept in order */
@@ -26,7 +33,7 @@ bool phc_combine(const struct phc_reading *r, int n, enum phc_combine how, doubl
   /* One pass keeps the k narrowest windows (k is small: most readings cost one compare against
      the widest kept). */
   for (int i = 0; i < n; i++) {
-    int64_t w = r[i].after_ns - r[i].before_ns;
+    int64_t w = (r[i][2].sec - r[i][0].sec) * NS + ((int64_t)r[i][2].nsec - r[i][0].nsec);
     int j;
     if (w < 0)
       return false;
@@ -45,13 +52,13 @@ bool phc_combine(const struct phc_reading *r, int n, enum phc_combine how, doubl
 
   /* Sums in half-ns relative to the narrowest reading: mid2 = before + after,
      off2 = 2 * phc - (before + after). */
-  base = r[pick[0]].before_ns;
+  base = ns_of(&r[pick[0]][0]);
   mid2_0 = width[0];
-  off2_0 = 2 * (r[pick[0]].phc_ns - base) - width[0];
+  off2_0 = 2 * (ns_of(&r[pick[0]][1]) - base) - width[0];
   for (int j = 1; j < k; j++) {
-    const struct phc_reading *x = &r[pick[j]];
-    sum_mid += 2 * (x->before_ns - base) + width[j] - mid2_0;
-    sum_off += 2 * (x->phc_ns - x->before_ns) - width[j] - off2_0;
+    int64_t before = ns_of(&r[pick[j]][0]);
+    sum_mid += 2 * (before - base) + width[j] - mid2_0;
+    sum_off += 2 * (ns_of(&r[pick[j]][1]) - before) - width[j] - off2_0;
   }
   /* Mean centre and mean offset in ns, each rounded once: the mean of k half-ns values is
      (k * x0 + sum) / 2k, so with x0 = 2q + r it is q + (r * k + sum) / 2k (>> floors: gnu11). */

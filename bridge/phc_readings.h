@@ -5,11 +5,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PHC_MAX_READINGS 25 /* PTP_MAX_SAMPLES */
+#include <linux/ptp_clock.h>
 
-struct phc_reading {
-  int64_t before_ns, phc_ns, after_ns;
-};
+#define PHC_MAX_READINGS PTP_MAX_SAMPLES
+
+/* One reading exactly as PTP_SYS_OFFSET_EXTENDED returns it: system time before, PHC time,
+   system time after. The kernel's array is combined in place; other methods are put in this
+   shape. Times become nanoseconds only where they are used. */
+typedef struct ptp_clock_time phc_reading[3];
 
 enum phc_combine {
   PHC_COMBINE_QUANTILE,  /* average of the lowest-delay fraction of readings */
@@ -24,7 +27,7 @@ struct phc_result {
 };
 
 /* Returns false when the readings cannot be trusted (a window ran backwards: a clock step). */
-bool phc_combine(const struct phc_reading *r, int n, enum phc_combine how, double quantile,
+bool phc_combine(const phc_reading *r, int n, enum phc_combine how, double quantile,
                  struct phc_result *out);
 
 #endif

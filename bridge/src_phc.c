@@ -193,57 +193,46 @@ static void try_open(struct phc *p)
   p->poller = sched_periodic_new(monotonic_ns(), p->interval_ns, on_poll, p);
 }
 
-static int read_precise(struct phc *p, struct phc_reading *r)
+/* Every method leaves its readings in x->ts, in the shape PTP_SYS_OFFSET_EXTENDED gives. */
+static int read_precise(struct phc *p, struct ptp_sys_offset_extended *x)
 {
-  struct ptp_sys_offset_precise x;
+  struct ptp_sys_offset_precise y;
 
-  memset(&x, 0, sizeof(x));
-  if (ioctl(p->fd, PTP_SYS_OFFSET_PRECISE, &x) < 0)
+  memset(&y, 0, sizeof(y));
+  if (ioctl(p->fd, PTP_SYS_OFFSET_PRECISE, &y) < 0)
     return -errno;
-  r[0].before_ns = r[0].after_ns = (int64_t)x.sys_realtime.sec * NS_PER_SEC + x.sys_realtime.nsec;
-  r[0].phc_ns = (int64_t)x.device.sec * NS_PER_SEC + x.device.nsec;
+  x->ts[0][0] = x->ts[0][2] = y.sys_realtime; /* a cross-timestamp: a zero-width window */
+  x->ts[0][1] = y.device;
   return 1;
 }
 
-static inline int64_t clock_time_ns(const struct ptp_clock_time *t)
+static int read_extended(struct phc *p, struct ptp_sys_offset_extended *x)
 {
-  return (int64_t)t->sec * NS_PER_SEC + t->nsec;
-}
-
-static int read_extended(struct phc *p, struct phc_reading *r)
-{
-  struct ptp_sys_offset_extended x;
-
   /* Only the request header: the kernel fills every timestamp asked for. */
-  memset(&x, 0, offsetof(struct ptp_sys_offset_extended, ts));
-  x.n_samples = (unsigned)p->readings;
-  if (ioctl(p->fd, PTP_SYS_OFFSET_EXTENDED, &x) < 0)
+  memset(x, 0, offsetof(struct ptp_sys_offset_extended, ts));
+  x->n_samples = (unsigned)p->readings;
+  if (ioctl(p->fd, PTP_SYS_OFFSET_EXTENDED, x) < 0)
     return -errno;
-  for (int i = 0; i < p->readings; i++) {
-    r[i].before_ns = clock_time_ns(&x.ts[i][0]);
-    r[i].phc_ns = clock_time_ns(&x.ts[i][1]);
-    r[i].after_ns = clock_time_ns(&x.ts[i][2]);
-  }
   return p->readings;
 }
 
-static int read_basic(struct phc *p, struct phc_reading *r)
+static int read_basic(struct phc *p, struct ptp_sys_offset_extended *x)
 {
-  struct ptp_sys_offset x;
+  struct ptp_sys_offset y;
 
-  memset(&x, 0, offsetof(struct ptp_sys_offset, ts));
-  x.n_samples = (unsigned)p->readings;
-  if (ioctl(p->fd, PTP_SYS_OFFSET, &x) < 0)
+  memset(&y, 0, offsetof(struct ptp_sys_offset, ts));
+  y.n_samples = (unsigned)p->readings;
+  if (ioctl(p->fd, PTP_SYS_OFFSET, &y) < 0)
     return -errno;
   for (int i = 0; i < p->readings; i++) {
-    r[i].before_ns = clock_time_ns(&x.ts[2 * i]);
-    r[i].phc_ns = clock_time_ns(&x.ts[2 * i + 1]);
-    r[i].after_ns = clock_time_ns(&x.ts[2 * i + 2]);
+    x->ts[i][0] = y.ts[2 * i];
+    x->ts[i][1] = y.ts[2 * i + 1];
+    x->ts[i][2] = y.ts[2 * i + 2];
   }
   return p->readings;
 }
 
-static int read_method(struct phc *p, enum phc_method m, struct phc_reading *r)
+static int read_method(struct phc *p, enum phc_method m, struct ptp_sys_offset_extended *r)
 {
   int n;
   for (int attempt = 0; attempt < 2; attempt++) {
@@ -266,7 +255,7 @@ static bool unsupported(int err)
 
 /* Reads with the chosen ioctl; in auto mode probes PRECISE, EXTENDED, then basic, and keeps
    the first that works. */
-static int read_phc(struct phc *p, struct phc_reading *r)
+static int read_phc(struct phc *p, struct ptp_sys_offset_extended *r)
 {
   int n = -EOPNOTSUPP;
 
@@ -295,13 +284,13 @@ static int read_phc(struct phc *p, struct phc_reading *r)
 static void on_poll(void *arg, uint64_t periods)
 {
   struct phc *p = arg;
-  struct phc_reading r[PHC_MAX_READINGS];
+  struct ptp_sys_offset_extended r;
   struct phc_result res;
   struct rb_sample sample;
   int n;
 
   (void)periods; /* a late wake-up takes one sample, not a burst */
-  n = read_phc(p, r);
+  n = read_phc(p, &r);
   if (n < 0) {
     if (unsupported(n)) {
       log_rl(&p->rl_read, LOG_ERR, "source %s: %s does not support method %s: %s",
@@ -315,7 +304,7 @@ static void on_poll(void *arg, uint64_t periods)
     }
     return;
   }
-  if (!phc_combine(r, n, p->combine, p->quantile, &res)) {
+  if (!phc_combine(r.ts, n, p->combine, p->quantile, &res)) {
     log_rl(&p->rl_read, LOG_WARNING, "source %s: system clock stepped during a read; skipped",
            source_name(p->src));
     return;

@@ -2,6 +2,33 @@
 #include "phc_readings.h"
 #include "test.h"
 
+/* Readings in nanoseconds, as the tests write them; put in the kernel's shape to combine. */
+struct phc_reading {
+  long long before_ns, phc_ns, after_ns;
+};
+
+static struct ptp_clock_time clock_time(long long ns)
+{
+  struct ptp_clock_time t = {.sec = ns / 1000000000LL, .nsec = (unsigned)(ns % 1000000000LL)};
+  if (ns % 1000000000LL < 0) { /* floor: nsec is never negative */
+    t.sec--;
+    t.nsec = (unsigned)(ns % 1000000000LL + 1000000000LL);
+  }
+  return t;
+}
+
+static bool combine(const struct phc_reading *r, int n, enum phc_combine how, double quantile,
+                    struct phc_result *out)
+{
+  phc_reading k[PHC_MAX_READINGS];
+  for (int i = 0; i < n && i < PHC_MAX_READINGS; i++) {
+    k[i][0] = clock_time(r[i].before_ns);
+    k[i][1] = clock_time(r[i].phc_ns);
+    k[i][2] = clock_time(r[i].after_ns);
+  }
+  return phc_combine(k, n, how, quantile, out);
+}
+
 #define T0 1795305358000000000LL
 
 static void fill(struct phc_reading *r, int n, long long offset, const long long *widths)
@@ -69,11 +96,11 @@ static void check_random(void)
       double quantile = q ? 0.3 : 1.0;
       k = (int)(quantile * n + 0.999999);
       k = k < 1 ? 1 : k;
-      if (!phc_combine(r, n, PHC_COMBINE_QUANTILE, quantile, &got) ||
+      if (!combine(r, n, PHC_COMBINE_QUANTILE, quantile, &got) ||
           !matches_definition(r, n, k, &got))
         mismatches++;
     }
-    if (!phc_combine(r, n, PHC_COMBINE_MIN_DELAY, 0.3, &got) || !matches_definition(r, n, 1, &got))
+    if (!combine(r, n, PHC_COMBINE_MIN_DELAY, 0.3, &got) || !matches_definition(r, n, 1, &got))
       mismatches++;
   }
   CHECK_EQ_INT(mismatches, 0);
@@ -89,11 +116,11 @@ int main(void)
   for (int i = 0; i < 25; i++)
     widths[i] = 400;
   fill(r, 25, 37000123456LL, widths);
-  CHECK(phc_combine(r, 25, PHC_COMBINE_QUANTILE, 0.3, &res));
+  CHECK(combine(r, 25, PHC_COMBINE_QUANTILE, 0.3, &res));
   CHECK_EQ_INT(res.phc_ns - res.sys_ns, 37000123456LL);
   CHECK_EQ_INT(res.used, 8);
   CHECK_EQ_INT(res.delay_ns, 400);
-  CHECK(phc_combine(r, 25, PHC_COMBINE_MIN_DELAY, 0.3, &res));
+  CHECK(combine(r, 25, PHC_COMBINE_MIN_DELAY, 0.3, &res));
   CHECK_EQ_INT(res.phc_ns - res.sys_ns, 37000123456LL);
   CHECK_EQ_INT(res.used, 1);
 
@@ -101,10 +128,10 @@ int main(void)
   widths[3] = 50;
   fill(r, 10, -5000, widths);
   r[7].after_ns += 20000; /* interrupted read: centre moves */
-  CHECK(phc_combine(r, 10, PHC_COMBINE_MIN_DELAY, 0.3, &res));
+  CHECK(combine(r, 10, PHC_COMBINE_MIN_DELAY, 0.3, &res));
   CHECK_EQ_INT(res.phc_ns - res.sys_ns, -5000);
   CHECK_EQ_INT(res.delay_ns, 50);
-  CHECK(phc_combine(r, 10, PHC_COMBINE_QUANTILE, 0.3, &res));
+  CHECK(combine(r, 10, PHC_COMBINE_QUANTILE, 0.3, &res));
   CHECK_EQ_INT(res.phc_ns - res.sys_ns, -5000);
   CHECK_EQ_INT(res.used, 3);
 
@@ -114,18 +141,18 @@ int main(void)
   fill(r, 10, 1000, widths);
   for (int i = 0; i < 10; i++)
     r[i].phc_ns += (i & 1) ? 8 : -8;
-  CHECK(phc_combine(r, 10, PHC_COMBINE_QUANTILE, 1.0, &res));
+  CHECK(combine(r, 10, PHC_COMBINE_QUANTILE, 1.0, &res));
   CHECK_EQ_INT(res.phc_ns - res.sys_ns, 1000);
 
   /* A PHC decades away (never set: 1970) does not overflow. */
   fill(r, 25, -T0 + 12345, (long long[25]){[0 ... 24] = 600});
-  CHECK(phc_combine(r, 25, PHC_COMBINE_QUANTILE, 1.0, &res));
+  CHECK(combine(r, 25, PHC_COMBINE_QUANTILE, 1.0, &res));
   CHECK_EQ_INT(res.phc_ns - res.sys_ns, -T0 + 12345);
 
   /* PRECISE: zero-width window. */
   r[0].before_ns = r[0].after_ns = T0;
   r[0].phc_ns = T0 + 37000000001LL;
-  CHECK(phc_combine(r, 1, PHC_COMBINE_QUANTILE, 0.3, &res));
+  CHECK(combine(r, 1, PHC_COMBINE_QUANTILE, 0.3, &res));
   CHECK_EQ_INT(res.phc_ns - res.sys_ns, 37000000001LL);
   CHECK_EQ_INT(res.sys_ns, T0);
   CHECK_EQ_INT(res.delay_ns, 0);
@@ -133,9 +160,9 @@ int main(void)
   /* A window running backwards (clock step) rejects the whole poll. */
   fill(r, 5, 0, widths);
   r[2].after_ns = r[2].before_ns - 1;
-  CHECK(!phc_combine(r, 5, PHC_COMBINE_QUANTILE, 0.3, &res));
-  CHECK(!phc_combine(r, 0, PHC_COMBINE_QUANTILE, 0.3, &res));
-  CHECK(!phc_combine(r, 26, PHC_COMBINE_QUANTILE, 0.3, &res));
+  CHECK(!combine(r, 5, PHC_COMBINE_QUANTILE, 0.3, &res));
+  CHECK(!combine(r, 0, PHC_COMBINE_QUANTILE, 0.3, &res));
+  CHECK(!combine(r, 26, PHC_COMBINE_QUANTILE, 0.3, &res));
 
   check_random();
   return test_report("phc_readings");
