@@ -51,6 +51,13 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+# The version string is compiled into main.o: rebuild it whenever `git describe` changes.
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@[ "$$(cat $@ 2>/dev/null)" = "$(VERSION)" ] || echo "$(VERSION)" > $@
+$(BUILD)/obj/bridge/main.o: $(BUILD)/version.stamp
+FORCE:
+
 # Unit tests link every object but main.o.
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/test.h $(CORE_OBJS)
 	@mkdir -p $(dir $@)
