@@ -56,21 +56,22 @@ bool output_unchanged(const struct conf *c, const char *name)
 
 void output_reconfigure(const struct conf *c)
 {
-  size_t kept = 0;
-  bool *keep = xnew_array(bool, n_outputs);
+  size_t kept = 0, n_gone = 0;
+  struct output **gone = xnew_array(struct output *, n_outputs + 1);
 
   /* Outputs whose section is gone or changed are closed; the rest keep their connections.
-     Decide for all first: output_unchanged() looks through the whole list. */
-  for (size_t i = 0; i < n_outputs; i++)
-    keep[i] = output_unchanged(c, outputs[i]->name);
+     Decide for all (output_unchanged() looks through the whole list) and make the list whole
+     again before destroying any. */
   for (size_t i = 0; i < n_outputs; i++) {
-    if (keep[i])
+    if (output_unchanged(c, outputs[i]->name))
       outputs[kept++] = outputs[i];
     else
-      destroy(outputs[i]);
+      gone[n_gone++] = outputs[i];
   }
-  free(keep);
   n_outputs = kept;
+  for (size_t i = 0; i < n_gone; i++)
+    destroy(gone[i]);
+  free(gone);
   for (size_t i = 0; i < conf_count(c); i++) {
     const struct conf_section *s = conf_at(c, i);
     struct output *out;
@@ -89,11 +90,14 @@ void output_reconfigure(const struct conf *c)
 
 void output_fini(void)
 {
-  for (size_t i = n_outputs; i-- > 0;)
-    destroy(outputs[i]);
-  free(outputs);
-  outputs = NULL;
+  struct output **all = outputs;
+  size_t n = n_outputs;
+
+  outputs = NULL; /* none is found while they go */
   n_outputs = 0;
+  for (size_t i = n; i-- > 0;)
+    destroy(all[i]);
+  free(all);
 }
 
 struct output *output_find(const char *name)

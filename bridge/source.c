@@ -81,21 +81,22 @@ static bool unchanged(const struct conf *c, const struct source *src)
 
 void source_drop_changed(const struct conf *c)
 {
-  size_t kept = 0;
-  bool *keep = xnew_array(bool, n_sources);
+  size_t kept = 0, n_gone = 0;
+  struct source **gone = xnew_array(struct source *, n_sources + 1);
 
-  /* Decide for all first, then destroy: a PPS source may look up its lock source by name
-     while being destroyed. */
-  for (size_t i = 0; i < n_sources; i++)
-    keep[i] = unchanged(c, sources[i]);
+  /* Decide for all, and make the list whole again, before destroying any: whatever runs
+     during a destroy (outputs told of the loss, a lock looked up by name) sees live sources
+     only. */
   for (size_t i = 0; i < n_sources; i++) {
-    if (keep[i])
+    if (unchanged(c, sources[i]))
       sources[kept++] = sources[i];
     else
-      destroy(sources[i]);
+      gone[n_gone++] = sources[i];
   }
-  free(keep);
   n_sources = kept;
+  for (size_t i = 0; i < n_gone; i++)
+    destroy(gone[i]);
+  free(gone);
 }
 
 struct source *source_find(const char *name)
@@ -132,11 +133,14 @@ void source_add_new(const struct conf *c)
 
 void source_fini(void)
 {
-  for (size_t i = n_sources; i-- > 0;)
-    destroy(sources[i]);
-  free(sources);
-  sources = NULL;
+  struct source **all = sources;
+  size_t n = n_sources;
+
+  sources = NULL; /* none is found while they go */
   n_sources = 0;
+  for (size_t i = n; i-- > 0;)
+    destroy(all[i]);
+  free(all);
 }
 
 const char *source_name(const struct source *src)
