@@ -8,6 +8,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "conf.h"
+#include "config.h"
 #include "log.h"
 #include "output.h"
 #include "sched.h"
@@ -18,20 +19,6 @@
 #define RB_VERSION "unknown"
 #endif
 #define DEFAULT_CONFIG "/etc/refclock-bridge.conf"
-
-static const char *const level_names[] = {"error", "warning", "notice", "info", "debug", NULL};
-
-static const struct conf_key bridge_keys[] = {
-  {.name = "log_level", .type = CONF_ENUM, .def = "info", .choices = level_names},
-  {0},
-};
-
-static const struct conf_kind conf_kinds[] = {
-  {.name = "bridge", .named = false, .keys = bridge_keys},
-  {.name = "source", .named = true, .keys = source_common_keys, .drivers = source_conf_drivers},
-  {.name = "output", .named = true, .drivers = output_conf_drivers},
-  {.name = "tracker", .named = true, .keys = tracker_common_keys, .drivers = tracker_conf_drivers},
-};
 
 static const char *config_path = DEFAULT_CONFIG;
 static struct conf *config;
@@ -50,13 +37,12 @@ static void usage(FILE *f)
 
 static struct conf *load(char *err, size_t len)
 {
-  return conf_load(config_path, conf_kinds, sizeof(conf_kinds) / sizeof(conf_kinds[0]), err, len);
+  return config_load(config_path, err, len);
 }
 
 static void apply_bridge_section(const struct conf *c)
 {
-  const struct conf_section *b = conf_find(c, "bridge", "");
-  log_set_level(b ? log_level_from_name(level_names[conf_enum(b, "log_level")]) : LOG_INFO);
+  log_set_level(config_log_level(c));
 }
 
 /* Applies a configuration: unchanged sources and outputs keep running. */
