@@ -4,6 +4,7 @@
 
 #include "memory.h"
 #include "output.h"
+#include "registry.h"
 
 extern const struct output_ops sock_output_ops;
 extern const struct output_ops shm_output_ops;
@@ -28,9 +29,6 @@ struct output {
   struct output_stats stats;
 };
 
-static struct output **outputs;
-static size_t n_outputs;
-
 static const struct output_ops *find_ops(const char *type)
 {
   for (size_t i = 0; output_table[i]; i++)
@@ -39,39 +37,40 @@ static const struct output_ops *find_ops(const char *type)
   return NULL;
 }
 
-static void destroy(struct output *out)
+static void destroy(void *item)
 {
+  struct output *out = item;
+
   out->ops->destroy(out->priv);
   free(out->digest);
   free(out->name);
   free(out);
 }
 
+static const char *name_of(const void *item)
+{
+  return ((const struct output *)item)->name;
+}
+
+static struct registry outputs = {.name_of = name_of, .destroy = destroy};
+
+static bool unchanged(const void *item, const void *ctx)
+{
+  const struct output *out = item;
+  const struct conf_section *s = conf_find(ctx, "output", out->name);
+  return s && strcmp(conf_digest(s), out->digest) == 0;
+}
+
 bool output_unchanged(const struct conf *c, const char *name)
 {
-  const struct conf_section *s = conf_find(c, "output", name);
-  struct output *out = output_find(name);
-  return s && out && strcmp(conf_digest(s), out->digest) == 0;
+  const struct output *out = output_find(name);
+  return out && unchanged(out, c);
 }
 
 void output_reconfigure(const struct conf *c)
 {
-  size_t kept = 0, n_gone = 0;
-  struct output **gone = xnew_array(struct output *, n_outputs + 1);
-
-  /* Outputs whose section is gone or changed are closed; the rest keep their connections.
-     Decide for all (output_unchanged() looks through the whole list) and make the list whole
-     again before destroying any. */
-  for (size_t i = 0; i < n_outputs; i++) {
-    if (output_unchanged(c, outputs[i]->name))
-      outputs[kept++] = outputs[i];
-    else
-      gone[n_gone++] = outputs[i];
-  }
-  n_outputs = kept;
-  for (size_t i = 0; i < n_gone; i++)
-    destroy(gone[i]);
-  free(gone);
+  /* Outputs whose section is gone or changed are closed; the rest keep their connections. */
+  registry_prune(&outputs, unchanged, c);
   for (size_t i = 0; i < conf_count(c); i++) {
     const struct conf_section *s = conf_at(c, i);
     struct output *out;
@@ -82,30 +81,19 @@ void output_reconfigure(const struct conf *c)
     out->digest = xstrdup(conf_digest(s));
     out->ops = find_ops(conf_type(s));
     out->priv = out->ops->create(out, s);
-    outputs = xreallocarray(outputs, n_outputs + 1, sizeof(*outputs));
-    outputs[n_outputs++] = out;
+    registry_add(&outputs, out);
     out->ops->start(out->priv);
   }
 }
 
 void output_fini(void)
 {
-  struct output **all = outputs;
-  size_t n = n_outputs;
-
-  outputs = NULL; /* none is found while they go */
-  n_outputs = 0;
-  for (size_t i = n; i-- > 0;)
-    destroy(all[i]);
-  free(all);
+  registry_clear(&outputs);
 }
 
 struct output *output_find(const char *name)
 {
-  for (size_t i = 0; i < n_outputs; i++)
-    if (strcmp(outputs[i]->name, name) == 0)
-      return outputs[i];
-  return NULL;
+  return registry_find(&outputs, name);
 }
 
 const char *output_name(const struct output *out)

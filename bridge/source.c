@@ -6,6 +6,7 @@
 #include "log.h"
 #include "memory.h"
 #include "output.h"
+#include "registry.h"
 #include "source.h"
 #include "util.h"
 
@@ -45,9 +46,6 @@ struct source {
   struct source_stats stats;
 };
 
-static struct source **sources;
-static size_t n_sources;
-
 static const struct source_ops *find_ops(const char *type)
 {
   for (size_t i = 0; source_table[i]; i++)
@@ -56,8 +54,10 @@ static const struct source_ops *find_ops(const char *type)
   return NULL;
 }
 
-static void destroy(struct source *src)
+static void destroy(void *item)
 {
+  struct source *src = item;
+
   /* Stopping is a loss of validity too: SHM readers see leap 3 at once. */
   source_lost(src);
   src->ops->destroy(src->priv);
@@ -67,9 +67,18 @@ static void destroy(struct source *src)
   free(src);
 }
 
-/* Kept only if its section and every output it feeds are unchanged. */
-static bool unchanged(const struct conf *c, const struct source *src)
+static const char *name_of(const void *item)
 {
+  return ((const struct source *)item)->name;
+}
+
+static struct registry sources = {.name_of = name_of, .destroy = destroy};
+
+/* Kept only if its section and every output it feeds are unchanged. */
+static bool unchanged(const void *item, const void *ctx)
+{
+  const struct source *src = item;
+  const struct conf *c = ctx;
   const struct conf_section *s = conf_find(c, "source", src->name);
   if (!s || strcmp(conf_digest(s), src->digest) != 0)
     return false;
@@ -81,30 +90,12 @@ static bool unchanged(const struct conf *c, const struct source *src)
 
 void source_drop_changed(const struct conf *c)
 {
-  size_t kept = 0, n_gone = 0;
-  struct source **gone = xnew_array(struct source *, n_sources + 1);
-
-  /* Decide for all, and make the list whole again, before destroying any: whatever runs
-     during a destroy (outputs told of the loss, a lock looked up by name) sees live sources
-     only. */
-  for (size_t i = 0; i < n_sources; i++) {
-    if (unchanged(c, sources[i]))
-      sources[kept++] = sources[i];
-    else
-      gone[n_gone++] = sources[i];
-  }
-  n_sources = kept;
-  for (size_t i = 0; i < n_gone; i++)
-    destroy(gone[i]);
-  free(gone);
+  registry_prune(&sources, unchanged, c);
 }
 
 struct source *source_find(const char *name)
 {
-  for (size_t i = 0; i < n_sources; i++)
-    if (strcmp(sources[i]->name, name) == 0)
-      return sources[i];
-  return NULL;
+  return registry_find(&sources, name);
 }
 
 void source_add_new(const struct conf *c)
@@ -125,22 +116,14 @@ void source_add_new(const struct conf *c)
     for (size_t j = 0; j < src->n_outs; j++)
       src->outs[j] = output_find(names[j]); /* references were checked by conf */
     src->priv = src->ops->create(src, s);
-    sources = xreallocarray(sources, n_sources + 1, sizeof(*sources));
-    sources[n_sources++] = src;
+    registry_add(&sources, src);
     src->ops->start(src->priv);
   }
 }
 
 void source_fini(void)
 {
-  struct source **all = sources;
-  size_t n = n_sources;
-
-  sources = NULL; /* none is found while they go */
-  n_sources = 0;
-  for (size_t i = n; i-- > 0;)
-    destroy(all[i]);
-  free(all);
+  registry_clear(&sources);
 }
 
 const char *source_name(const struct source *src)

@@ -5,6 +5,7 @@
 
 #include "log.h"
 #include "memory.h"
+#include "registry.h"
 #include "sched.h"
 #include "tracker.h"
 #include "util.h"
@@ -57,8 +58,9 @@ struct watch {
   void *arg;
 };
 
-static struct tracker **trackers;
-static size_t n_trackers;
+static void destroy(void *item);
+static const char *name_of(const void *item);
+static struct registry trackers = {.name_of = name_of, .destroy = destroy};
 static struct watch *watches;
 static size_t n_watches;
 
@@ -178,12 +180,14 @@ const char *tracker_name(const struct tracker *t)
   return t->name;
 }
 
+static const char *name_of(const void *item)
+{
+  return ((const struct tracker *)item)->name;
+}
+
 struct tracker *tracker_find(const char *name)
 {
-  for (size_t i = 0; i < n_trackers; i++)
-    if (strcmp(trackers[i]->name, name) == 0)
-      return trackers[i];
-  return NULL;
+  return registry_find(&trackers, name);
 }
 
 enum trk_state tracker_state(const struct tracker *t)
@@ -237,8 +241,10 @@ static const struct tracker_ops *find_ops(const char *type)
   return NULL;
 }
 
-static void destroy(struct tracker *t)
+static void destroy(void *item)
 {
+  struct tracker *t = item;
+
   t->ops->destroy(t->priv);
   /* Consumers learn that the state they gated on is gone. */
   set_state(t, TRK_UNKNOWN, "tracker stopped");
@@ -248,24 +254,17 @@ static void destroy(struct tracker *t)
   free(t);
 }
 
+static bool unchanged(const void *item, const void *ctx)
+{
+  const struct tracker *t = item;
+  const struct conf_section *s = conf_find(ctx, "tracker", t->name);
+  return s && strcmp(conf_digest(s), t->digest) == 0;
+}
+
 void tracker_drop_changed(const struct conf *c)
 {
-  size_t kept = 0, n_gone = 0;
-  struct tracker **gone = xnew_array(struct tracker *, n_trackers + 1);
-
-  /* The list is whole again before anything is destroyed: destroying runs the watchers, which
-     may look trackers up. */
-  for (size_t i = 0; i < n_trackers; i++) {
-    const struct conf_section *s = conf_find(c, "tracker", trackers[i]->name);
-    if (s && strcmp(conf_digest(s), trackers[i]->digest) == 0)
-      trackers[kept++] = trackers[i];
-    else
-      gone[n_gone++] = trackers[i];
-  }
-  n_trackers = kept;
-  for (size_t i = 0; i < n_gone; i++)
-    destroy(gone[i]);
-  free(gone);
+  /* Destroying runs the watchers, which may look trackers up: the registry lets them. */
+  registry_prune(&trackers, unchanged, c);
 }
 
 void tracker_add_new(const struct conf *c)
@@ -288,20 +287,12 @@ void tracker_add_new(const struct conf *c)
     t->state = TRK_UNKNOWN;
     t->holdover_timer = sched_timer_new(holdover_expired, t);
     t->priv = t->ops->create(t, s);
-    trackers = xreallocarray(trackers, n_trackers + 1, sizeof(*trackers));
-    trackers[n_trackers++] = t;
+    registry_add(&trackers, t);
     t->ops->start(t->priv);
   }
 }
 
 void tracker_fini(void)
 {
-  struct tracker **all = trackers;
-  size_t n = n_trackers;
-
-  trackers = NULL; /* none is found while they go */
-  n_trackers = 0;
-  for (size_t i = n; i-- > 0;)
-    destroy(all[i]);
-  free(all);
+  registry_clear(&trackers);
 }
