@@ -5,8 +5,7 @@
 #include <stdlib.h>
 
 #include "phc_readings.h"
-
-#define NS 1000000000LL
+#include "util.h"
 
 static int64_t div_round(int64_t num, int64_t den)
 {
@@ -15,14 +14,15 @@ static int64_t div_round(int64_t num, int64_t den)
 
 static inline int64_t ns_of(const struct ptp_clock_time *t)
 {
-  return t->sec * NS + t->nsec;
+  return t->sec * NS_PER_SEC + t->nsec;
 }
 
 bool phc_combine(const phc_reading *r, int n, enum phc_combine how, double quantile,
                  struct phc_result *out)
 {
   /* width[j] is the window of reading pick[j], the k narrowest kept in order */
-  int64_t width[PHC_MAX_READINGS], worst = INT64_MAX, sum_mid = 0, sum_off = 0, base, mid2_0, off2_0;
+  int64_t width[PHC_MAX_READINGS], worst = INT64_MAX;
+  int64_t sum_mid = 0, sum_off = 0, base, mid2_0, off2_0;
   int pick[PHC_MAX_READINGS], k, picked = 0;
 
   if (n < 1 || n > PHC_MAX_READINGS)
@@ -33,7 +33,7 @@ bool phc_combine(const phc_reading *r, int n, enum phc_combine how, double quant
   /* One pass keeps the k narrowest windows (k is small: most readings cost one compare against
      the widest kept). */
   for (int i = 0; i < n; i++) {
-    int64_t w = (r[i][2].sec - r[i][0].sec) * NS + ((int64_t)r[i][2].nsec - r[i][0].nsec);
+    int64_t w = (r[i][2].sec - r[i][0].sec) * NS_PER_SEC + ((int64_t)r[i][2].nsec - r[i][0].nsec);
     int j;
     if (w < 0)
       return false;

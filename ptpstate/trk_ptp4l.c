@@ -66,6 +66,7 @@ struct ptp4l {
 
 static void on_poll(void *arg);
 static void on_stale(void *arg);
+static void on_readable(void *arg, uint32_t revents);
 
 static bool ptp4l_check(const struct conf_section *s)
 {
@@ -171,7 +172,17 @@ static bool open_socket(struct ptp4l *p)
     p->fd = -1;
     return false;
   }
+  p->watch = sched_fd_new(p->fd, EPOLLIN, on_readable, p);
   return true;
+}
+
+static void close_socket(struct ptp4l *p)
+{
+  sched_fd_free(p->watch);
+  p->watch = NULL;
+  if (p->fd >= 0)
+    close(p->fd);
+  p->fd = -1;
 }
 
 static void send_request(struct ptp4l *p, enum pmc_action action, uint16_t id, const uint8_t *data,
@@ -432,8 +443,6 @@ static void on_poll(void *arg)
   sched_timer_after(p->timer, p->poll_ns);
   if (p->fd < 0 && !open_socket(p))
     return;
-  if (!p->watch)
-    p->watch = sched_fd_new(p->fd, EPOLLIN, on_readable, p);
 
   if (++p->silent_polls > SILENCE_POLLS) {
     if (!p->silence_logged && p->outage_logged == false) {
@@ -450,13 +459,9 @@ static void on_poll(void *arg)
     /* Answers may be lost to our own address (its file removed, say): bind afresh now and
        then. */
     if (p->silent_polls % SILENCE_POLLS == 0) {
-      sched_fd_free(p->watch);
-      p->watch = NULL;
-      close(p->fd);
-      p->fd = -1;
+      close_socket(p);
       if (!open_socket(p))
         return;
-      p->watch = sched_fd_new(p->fd, EPOLLIN, on_readable, p);
     }
   }
 
@@ -495,12 +500,9 @@ static void ptp4l_destroy(void *priv)
     subscribe(p, 0, 0); /* unsubscribe: ptp4l would otherwise push to a dead address */
   sched_timer_free(p->timer);
   sched_timer_free(p->stale_timer);
-  sched_fd_free(p->watch);
-  if (p->fd >= 0) {
-    close(p->fd);
-    if (p->client[0] == '/')
-      unlink(p->client);
-  }
+  if (p->fd >= 0 && p->client[0] == '/')
+    unlink(p->client);
+  close_socket(p);
   free(p->server);
   free(p->client);
   free(p);
