@@ -125,14 +125,19 @@ static void fix_timeout(void *arg)
   lose_fix(g, "no fix report from gpsd for 3 s");
 }
 
-static void disconnect(struct gpsd_src *g)
+static void close_socket(struct gpsd_src *g)
 {
   sched_fd_free(g->watch);
   g->watch = NULL;
-  sched_timer_stop(g->connect_timer);
   if (g->fd >= 0)
     close(g->fd);
   g->fd = -1;
+}
+
+static void disconnect(struct gpsd_src *g)
+{
+  close_socket(g);
+  sched_timer_stop(g->connect_timer);
   if (g->addrs)
     freeaddrinfo(g->addrs);
   g->addrs = g->next_addr = NULL;
@@ -456,11 +461,7 @@ static void connect_timeout(void *arg)
 /* Tries the next resolved address without blocking: the connect completes in the loop. */
 static void connect_next(struct gpsd_src *g)
 {
-  sched_fd_free(g->watch);
-  g->watch = NULL;
-  if (g->fd >= 0)
-    close(g->fd);
-  g->fd = -1;
+  close_socket(g);
   while (g->next_addr) {
     const struct addrinfo *ai = g->next_addr;
     g->next_addr = ai->ai_next;
