@@ -45,4 +45,26 @@ if [ ! -x "$NTPSEC_ROOT/usr/sbin/ntpd" ]; then
   rm -rf "$tmp"
   echo "deps: unpacked ntpsec into $NTPSEC_ROOT"
 fi
+# The push tests and benchmarks need a linuxptp >= 4.0 (TIME_SYNC pushes). Debian 12 has 3.1.1;
+# Debian 13's 4.2 needs only glibc 2.34, so it is unpacked from there (a private apt state:
+# the system's sources are never touched).
+LINUXPTP4_ROOT=${LINUXPTP4_ROOT:-/var/cache/refclock-bridge-test/linuxptp4}
+if [ "$(ptp4l -v 2>&1 | cut -d. -f1)" -lt 4 ] 2>/dev/null && [ ! -x "$LINUXPTP4_ROOT/usr/sbin/ptp4l" ]; then
+  st=$(mktemp -d)
+  mkdir -p "$st/lists/partial" "$st/cache/archives/partial"
+  mirror=$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
+    | grep -v security | head -n 1 | sed -E 's/^URIs: *//; s/^deb (\[[^]]*\] )?//; s/ .*//')
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" \
+    > "$st/sources.list"
+  apt_private="-o APT::Sandbox::User=root -o Dir::Etc::sourcelist=$st/sources.list -o Dir::Etc::sourceparts=/nonexistent
+    -o Dir::State::Lists=$st/lists -o Dir::Cache=$st/cache"
+  # shellcheck disable=SC2086
+  apt-get $apt_private update -q >/dev/null
+  # shellcheck disable=SC2086
+  (cd "$st" && apt-get $apt_private download -q linuxptp >/dev/null)
+  mkdir -p "$LINUXPTP4_ROOT"
+  dpkg-deb -x "$st"/linuxptp_*.deb "$LINUXPTP4_ROOT"
+  rm -rf "$st"
+  echo "deps: unpacked linuxptp $("$LINUXPTP4_ROOT/usr/sbin/ptp4l" -v) into $LINUXPTP4_ROOT"
+fi
 echo "deps: all present"

@@ -158,6 +158,22 @@ ptp_netns_cleanup() {
 }
 trap 'cleanup; ptp_netns_cleanup' EXIT
 
+# The linuxptp binaries the ptp4l tests run: the system's, or another build through PTP4L_BIN /
+# PMC_BIN. use_linuxptp4 switches to a linuxptp >= 4.0 (TIME_SYNC pushes): the system's on
+# Debian 13, the one scripts/deps.sh unpacks from Debian 13 on Debian 12.
+PTP4L_BIN=${PTP4L_BIN:-ptp4l}
+PMC_BIN=${PMC_BIN:-pmc}
+LINUXPTP4_ROOT=${LINUXPTP4_ROOT:-/var/cache/refclock-bridge-test/linuxptp4}
+linuxptp_major() { "$1" -v 2>&1 | sed -n '1s/^\([0-9]*\)\..*/\1/p'; }
+use_linuxptp4() {
+  if [ "$(linuxptp_major "$PTP4L_BIN")" -ge 4 ] 2>/dev/null; then return 0; fi
+  if [ -x "$LINUXPTP4_ROOT/usr/sbin/ptp4l" ]; then
+    PTP4L_BIN=$LINUXPTP4_ROOT/usr/sbin/ptp4l PMC_BIN=$LINUXPTP4_ROOT/usr/sbin/pmc
+    return 0
+  fi
+  fail "no linuxptp >= 4.0: neither the system's ptp4l nor $LINUXPTP4_ROOT (run make deps)"
+}
+
 # ptp4l_start m|s [EXTRA...]: starts (or restarts) one side; PTP4L_M / PTP4L_S hold the PIDs.
 ptp4l_start() {
   local side=$1 ns iface
@@ -177,7 +193,7 @@ ptp4l_start() {
     printf '%s\n' "$@"
     echo "[$iface]"
   } > "$T/ptp4l-$side.cfg"
-  ip netns exec "$ns" $NOTIME ptp4l -f "$T/ptp4l-$side.cfg" -m >> "$T/ptp4l-$side.log" 2>&1 &
+  ip netns exec "$ns" $NOTIME "$PTP4L_BIN" -f "$T/ptp4l-$side.cfg" -m >> "$T/ptp4l-$side.log" 2>&1 &
   PIDS+=($!)
   if [ "$side" = m ]; then PTP4L_M=$!; else PTP4L_S=$!; fi
   wait_for 5 test -S "$T/ptp4l-$side" || fail "ptp4l ($side) did not create its socket"
@@ -188,12 +204,12 @@ pmc_() {
   local side=$1 ns
   shift
   if [ "$side" = m ]; then ns=$NS_M; else ns=$NS_S; fi
-  ip netns exec "$ns" pmc -u -b 0 -s "$T/ptp4l-$side" -i "$T/pmc.$side.$$" "$@"
+  ip netns exec "$ns" "$PMC_BIN" -u -b 0 -s "$T/ptp4l-$side" -i "$T/pmc.$side.$$" "$@"
 }
 
 # A free-running slave never leaves UNCALIBRATED unless told its sync is certain.
 ptp4l_certain() {
-  wait_for 5 bash -c "$(declare -f pmc_); NS_M=$NS_M NS_S=$NS_S T=$T pmc_ s 'SET SYNCHRONIZATION_UNCERTAIN_NP 0' | grep -q 'uncertain *0'" \
+  wait_for 5 bash -c "$(declare -f pmc_); NS_M=$NS_M NS_S=$NS_S T=$T PMC_BIN=$PMC_BIN pmc_ s 'SET SYNCHRONIZATION_UNCERTAIN_NP 0' | grep -q 'uncertain *0'" \
     || fail "could not set SYNCHRONIZATION_UNCERTAIN_NP on the slave"
 }
 
