@@ -72,7 +72,13 @@ $(BUILD)/tests/fakedev_selftest: tests/fake/fakedev_selftest.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -o $@ $<
 
+# Turns a time daemon's clock writes into reads (ntpd-rs in tests/system/28-ntpd-rs.sh).
+$(BUILD)/tests/libnoclockwrite.so: tests/fake/noclockwrite.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
+
 tests: all $(UNIT_BINS) $(BUILD)/tests/libfakedev.so $(BUILD)/tests/fakedev_selftest
+tests: $(BUILD)/tests/libnoclockwrite.so
 
 # libFuzzer targets (clang), one per parser of outside input.
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
