@@ -93,6 +93,7 @@ RUNS=0
 start_ntpd_rs() {
   RUNS=$((RUNS + 1))
   LOG=$T/ntpd-rs.$RUNS.log
+  : > "$LOG"
   T0=$(date +%s%N)
   "${NOTIME[@]}" env LD_PRELOAD="$NOCLOCKWRITE" "$NTPD_RS" -c "$T/ntp.toml" > "$LOG" 2>&1 &
   NTPD_PID=$!

@@ -109,6 +109,7 @@ NTPD_RS_RUNS=0
 start_ntpd_rs() {
   NTPD_RS_RUNS=$((NTPD_RS_RUNS + 1))
   NTPD_RS_LOG=$T/ntpd-rs.$NTPD_RS_RUNS.log
+  : > "$NTPD_RS_LOG"
   NTPD_RS_T0=$(date +%s%N)
   $NOTIME env LD_PRELOAD="$NOCLOCKWRITE" "$NTPD_RS" -c "$T/ntp.toml" > "$NTPD_RS_LOG" 2>&1 &
   NTPD_RS_PID=$!
