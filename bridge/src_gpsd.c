@@ -56,7 +56,8 @@ struct gpsd_src {
   struct backoff backoff;
   bool outage_logged;
   bool warned_no_fix;
-  int good_fixes;  /* consecutive good fixes since (re)acquisition */
+  int good_fixes;  /* consecutive good receiver cycles since (re)acquisition */
+  struct timespec counted_fix_time; /* the fix time last counted in good_fixes */
   bool have_sky;
   int satellites_used;
   bool fix_ok;
@@ -175,6 +176,8 @@ static void on_tpv(struct gpsd_src *g)
       char why[96];
       if (g->gps.fix.mode < g->min_mode)
         snprintf(why, sizeof(why), "fix lost (mode %d)", g->gps.fix.mode);
+      else if (!(g->gps.set & TIME_SET))
+        snprintf(why, sizeof(why), "fix report without a time");
       else
         snprintf(why, sizeof(why), "too few satellites (%d of %d)", g->satellites_used,
                  g->min_satellites);
@@ -182,8 +185,14 @@ static void on_tpv(struct gpsd_src *g)
     }
     return;
   }
-  if (g->good_fixes < g->min_good_fixes)
+  /* gpsd may report one receiver cycle several times (at start, say): only a new fix time is
+     another cycle. */
+  if (g->good_fixes < g->min_good_fixes &&
+      (g->good_fixes == 0 || g->gps.fix.time.tv_sec != g->counted_fix_time.tv_sec ||
+       g->gps.fix.time.tv_nsec != g->counted_fix_time.tv_nsec)) {
     g->good_fixes++;
+    g->counted_fix_time = g->gps.fix.time;
+  }
   if (!g->fix_ok && g->good_fixes >= g->min_good_fixes) {
     g->fix_ok = true;
     g->warned_no_fix = false;
