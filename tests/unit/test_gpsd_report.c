@@ -112,8 +112,8 @@ static void test_malformed(void)
     "{\"class\":\"SKY\",\"uSat\":\"9\"}",
     "{\"class\":\"TOFF\",\"real_sec\":\"x\"}",
     "{\"class\":\"TOFF\",\"real_sec\":1795305600,\"real_nsec\":0,\"clock_sec\":1795305600}",
-    "{\"class\":\"PPS\",\"real_sec\":1795305600,\"real_nsec\":1000000000,\"clock_sec\":1,"
-    "\"clock_nsec\":0}",
+    ("{\"class\":\"PPS\",\"real_sec\":1795305600,\"real_nsec\":1000000000,\"clock_sec\":1,"
+     "\"clock_nsec\":0}"),
     "{\"class\":\"PPS\",\"real_sec\":1600000000,\"real_nsec\":0,\"clock_sec\":1,\"clock_nsec\":0}",
     "{\"class\":\"PPS\",\"real_sec\":4294967296,\"real_nsec\":0,\"clock_sec\":1,\"clock_nsec\":0}",
     "{\"class\":\"PPS\",\"real_sec\":1795305600,\"real_nsec\":0,\"clock_sec\":0,\"clock_nsec\":0}",
@@ -145,8 +145,8 @@ static void test_malformed(void)
    rebuilt into a line with "class": at offset 1 only. */
 static const char *const spinners[] = {
   "{\"mode\":\"3\",\"class\":\"TPV\"}",
-  "{\"device\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\",\"class\":\"TPV\",\"mode\":3}",
+  ("{\"device\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\",\"class\":\"TPV\",\"mode\":3}"),
   "{\"class\":\"SKY\",\"satellites\":[{\"class\":\"TPV\",\"used\":\"yes\"}]}",
   "{\"class\":\"SKY\",\"satellites\":[{\"class\":\"TPV\",\"used\":true}]}",
   "{\"mode\":3,\"x\":{\"class\":\"PPS\"},\"class\":\"TPV\"}",
