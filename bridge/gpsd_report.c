@@ -22,7 +22,7 @@
    leaves *next at the terminating NUL, and gps_unpack() returns after one pass. And were a
    pass ever to fail, "class": occurs only at offset 1, so any later restart point finds no
    class tag and gps_unpack() stops. Nor does libgps's safe_atof() run, whose exponent loop
-   never ends for an exponent of INT_MIN: no real number is handed over. */
+   (exp >>= 1 until 0) runs off its table for an exponent of INT_MIN: no real is handed over. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
