@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "gps_dl.h"
+#include "gpsd_report.h"
 #include "log.h"
 #include "memory.h"
 #include "sched.h"
@@ -30,8 +31,7 @@ static const char *const fix_names[] = {"2d", "3d", NULL};
 #define CONNECT_TIMEOUT_NS (5 * NS_PER_SEC)
 /* gpsd's replies reach 10 KiB (a SKY with many satellites) */
 #define LINE_MAX_LEN 16384
-/* GPS time before this is a receiver fault (a week-number rollover, say): 2024-01-01 */
-#define REAL_SEC_FLOOR 1704067200LL
+_Static_assert(GPSD_MAX_SATELLITES <= MAXCHANNELS, "a rebuilt SKY must fit libgps's skyview");
 
 struct gpsd_src {
   struct source *src;
@@ -56,12 +56,14 @@ struct gpsd_src {
   struct backoff backoff;
   bool outage_logged;
   bool warned_no_fix;
-  int good_fixes;  /* consecutive good fixes since (re)acquisition */
+  int good_fixes;  /* consecutive good receiver cycles since (re)acquisition */
+  struct timespec counted_fix_time; /* the fix time last counted in good_fixes */
   bool have_sky;
   int satellites_used;
   bool fix_ok;
   uint64_t malformed;
   struct log_ratelimit rl_bad;
+  struct gpsd_report report; /* the line being handled, rebuilt for libgps */
   char line[LINE_MAX_LEN]; /* bytes received, up to a whole line */
   size_t line_len;
   bool discarding;         /* inside an overlong line: drop until its end */
@@ -174,6 +176,8 @@ static void on_tpv(struct gpsd_src *g)
       char why[96];
       if (g->gps.fix.mode < g->min_mode)
         snprintf(why, sizeof(why), "fix lost (mode %d)", g->gps.fix.mode);
+      else if (!(g->gps.set & TIME_SET))
+        snprintf(why, sizeof(why), "fix report without a time");
       else
         snprintf(why, sizeof(why), "too few satellites (%d of %d)", g->satellites_used,
                  g->min_satellites);
@@ -181,8 +185,14 @@ static void on_tpv(struct gpsd_src *g)
     }
     return;
   }
-  if (g->good_fixes < g->min_good_fixes)
+  /* gpsd may report one receiver cycle several times (at start, say): only a new fix time is
+     another cycle. */
+  if (g->good_fixes < g->min_good_fixes &&
+      (g->good_fixes == 0 || g->gps.fix.time.tv_sec != g->counted_fix_time.tv_sec ||
+       g->gps.fix.time.tv_nsec != g->counted_fix_time.tv_nsec)) {
     g->good_fixes++;
+    g->counted_fix_time = g->gps.fix.time;
+  }
   if (!g->fix_ok && g->good_fixes >= g->min_good_fixes) {
     g->fix_ok = true;
     g->warned_no_fix = false;
@@ -211,19 +221,18 @@ static void count_malformed(struct gpsd_src *g, const char *what_was_wrong)
          source_name(g->src), what_was_wrong, (unsigned long long)g->malformed);
 }
 
-/* Acts on one report that libgps has just unpacked. sky_counts: a SKY that lists satellites
-   (one with only DOPs would read as 0 used). */
-static void handle_report(struct gpsd_src *g, const char *cls, bool sky_counts)
+/* Acts on one rebuilt report that libgps has just unpacked (a SKY here lists satellites). */
+static void handle_report(struct gpsd_src *g, enum gpsd_class cls)
 {
   const struct timedelta_t *td;
-  bool toff = strcmp(cls, "TOFF") == 0;
+  bool toff = cls == GPSD_TOFF;
 
-  if (strcmp(cls, "SKY") == 0) {
-    if ((g->gps.set & SATELLITE_SET) && sky_counts) {
+  if (cls == GPSD_SKY) {
+    if (g->gps.set & SATELLITE_SET) {
       g->have_sky = true;
       g->satellites_used = g->gps.satellites_used;
     }
-  } else if (strcmp(cls, "TPV") == 0) {
+  } else if (cls == GPSD_TPV) {
     if (!(g->gps.set & MODE_SET))
       count_malformed(g, "TPV without a mode");
     else
@@ -248,25 +257,6 @@ static void handle_report(struct gpsd_src *g, const char *cls, bool sky_counts)
   }
 }
 
-/* The raw times of a TOFF or PPS report, before libgps narrows them to int: NULL if sane. */
-static const char *check_times(json_t *obj)
-{
-  static const char *const fields[] = {"real_sec", "real_nsec", "clock_sec", "clock_nsec"};
-  json_int_t v[4];
-
-  for (int i = 0; i < 4; i++) {
-    json_t *x = json_object_get(obj, fields[i]);
-    if (!json_is_integer(x))
-      return "a time field missing or not an integer";
-    v[i] = json_integer_value(x);
-  }
-  if (v[1] < 0 || v[1] >= NS_PER_SEC || v[3] < 0 || v[3] >= NS_PER_SEC)
-    return "nanoseconds out of range";
-  if (v[0] < REAL_SEC_FLOOR || v[0] > INT32_MAX || v[2] <= 0 || v[2] > INT32_MAX)
-    return "seconds out of range (GPS time before 2024?)";
-  return NULL;
-}
-
 /* The first report on a connection: only now is gpsd back (a server that accepts and then
    closes, having no room for a client, must not reset the backoff). */
 static void connection_healthy(struct gpsd_src *g)
@@ -279,76 +269,53 @@ static void connection_healthy(struct gpsd_src *g)
 }
 
 /* VERSION greets each client; ERROR answers a WATCH gpsd cannot apply (no such device). */
-static void on_gpsd_message(struct gpsd_src *g, json_t *obj, const char *cls)
+static void on_gpsd_message(struct gpsd_src *g, const struct gpsd_report *r)
 {
-  if (strcmp(cls, "VERSION") == 0) {
-    const char *release = json_string_value(json_object_get(obj, "release"));
+  if (r->cls == GPSD_VERSION) {
     if (!g->outage_logged)
       log_info("source %s: connected to gpsd %s at %s:%s%s%s (%s)", source_name(g->src),
-               release ? release : "?", g->host, g->port, g->device ? ", device " : "",
+               r->text[0] ? r->text : "?", g->host, g->port, g->device ? ", device " : "",
                g->device ? g->device : "", what(g));
   } else {
-    const char *msg = json_string_value(json_object_get(obj, "message"));
     char why[160];
-    snprintf(why, sizeof(why), "gpsd says \"%.120s\"", msg ? msg : "error");
+    snprintf(why, sizeof(why), "gpsd says \"%.120s\"", r->text[0] ? r->text : "error");
     start_outage(g, why);
   }
 }
 
-/* One line from gpsd. It is checked with jansson and re-serialised compactly before libgps
-   unpacks it: libgps's own parser can spin forever on some malformed input, and a string value
-   could otherwise smuggle in a "class". Reports the bridge does not use are skipped. */
+/* One line from gpsd. libgps unpacks only the line gpsd_report_parse() rebuilt from the
+   fields the bridge uses, never gpsd's own text: libgps's parser can spin for ever on some
+   malformed input (gpsd_report.c says why the rebuilt lines cannot). */
 static void handle_line(struct gpsd_src *g, const char *line, size_t len)
 {
-  static const char *const wanted[] = {"TPV", "SKY", "TOFF", "PPS", NULL};
-  json_error_t err;
-  json_t *obj = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err);
-  const char *cls = json_is_object(obj) ? json_string_value(json_object_get(obj, "class")) : NULL;
-  const char *device, *bad_time;
-  char *compact;
-  bool sky_counts;
-  int i;
+  const char *why = gpsd_report_parse(line, len, g->device, &g->report);
 
-  if (!cls) {
-    count_malformed(g, obj ? "a JSON value without a class" : "not JSON");
-    json_decref(obj);
+  if (why) {
+    count_malformed(g, why);
     return;
   }
-  if (strcmp(cls, "VERSION") == 0 || strcmp(cls, "ERROR") == 0) {
-    on_gpsd_message(g, obj, cls);
-    json_decref(obj);
+  if (g->report.cls == GPSD_SKIP)
+    return;
+  if (g->report.cls == GPSD_VERSION || g->report.cls == GPSD_ERROR) {
+    on_gpsd_message(g, &g->report);
     return;
   }
-  for (i = 0; wanted[i] && strcmp(cls, wanted[i]) != 0; i++)
-    ;
-  /* gpsd filters by device, but a reply to a WATCH it could not apply would not: a report of
-     another receiver must never pass for this one's. */
-  device = json_string_value(json_object_get(obj, "device"));
-  if (!wanted[i] || (g->device && device && strcmp(device, g->device) != 0)) {
-    json_decref(obj);
-    return;
-  }
-  if (i >= 2 && (bad_time = check_times(obj))) { /* TOFF, PPS */
-    count_malformed(g, bad_time);
-    json_decref(obj);
-    return;
-  }
-  sky_counts = json_is_array(json_object_get(obj, "satellites")) ||
-               json_is_integer(json_object_get(obj, "uSat"));
-  compact = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-  json_decref(obj);
-  if (!compact)
-    return;
   if (!g->healthy)
     connection_healthy(g);
+  if (!g->report.line[0]) { /* a SKY without a satellite list */
+    if (g->report.used_without_list >= 0) {
+      g->have_sky = true;
+      g->satellites_used = g->report.used_without_list;
+    }
+    return;
+  }
   /* libgps accumulates flags and keeps old values: clear them so that a report that fails to
      unpack can never re-publish an earlier sample. */
   g->gps.set = 0;
   memset(&g->gps.pps, 0, sizeof(g->gps.pps));
   memset(&g->gps.toff, 0, sizeof(g->gps.toff));
-  g->api->unpack(compact, &g->gps);
-  handle_report(g, wanted[i], sky_counts);
-  free(compact);
+  g->api->unpack(g->report.line, &g->gps);
+  handle_report(g, g->report.cls);
 }
 
 /* Reads what gpsd sent, without blocking, and handles each whole line. */

@@ -1,5 +1,7 @@
-/* libFuzzer target: lines from gpsd, through libgps's parser and the gpsd source's message
-   handling (classification, gating, sample checks). Must never crash, whatever gpsd sends. */
+/* libFuzzer target: lines from gpsd, through the check and rebuild (gpsd_report.c), libgps's
+   parser and the gpsd source's message handling (classification, gating, sample checks). Must
+   never crash or hang, whatever gpsd sends; the rebuilt line must keep the shape that
+   gpsd_report.c's argument relies on. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +52,42 @@ static struct gpsd_src *fuzz_source(void)
   return g;
 }
 
+/* What gpsd_report.c promises of a rebuilt line: one JSON object, "class": only at offset 1,
+   no backslash, no real number. */
+static bool has_real(json_t *v)
+{
+  const char *key;
+  json_t *x;
+  size_t i;
+
+  if (json_is_real(v))
+    return true;
+  json_object_foreach(v, key, x) {
+    if (has_real(x))
+      return true;
+  }
+  json_array_foreach(v, i, x) {
+    if (has_real(x))
+      return true;
+  }
+  return false;
+}
+
+static void check_rebuilt(const struct gpsd_report *r)
+{
+  const char *l = r->line;
+  json_t *obj;
+
+  if (!l[0])
+    return;
+  obj = json_loads(l, JSON_REJECT_DUPLICATES, NULL);
+  if (!json_is_object(obj) || strncmp(l, "{\"class\":\"", 10) != 0 ||
+      strstr(l + 2, "\"class\":") || strchr(l, '\\') || has_real(obj) ||
+      l[strlen(l) - 1] != '}')
+    __builtin_trap();
+  json_decref(obj);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   struct gpsd_src *g = fuzz_source();
@@ -59,6 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   while (start < end) {
     nl = memchr(start, '\n', (size_t)(end - start));
     handle_line(g, (const char *)start, (size_t)((nl ? nl : end) - start));
+    check_rebuilt(&g->report);
     start = nl ? nl + 1 : end;
   }
   return 0;

@@ -6,7 +6,10 @@ Usage: fakegpsd.py PORT [GARBAGE_PER_CYCLE [TOFF_CYCLES]]: after TOFF_CYCLES cyc
 while TPV goes on (serial time goes stale with the fix still reported).
 Environment: FAKEGPSD_WATCHLOG=FILE appends every command a client sends; FAKEGPSD_ERROR=1
 answers a WATCH for a device other than /dev/ttyX with gpsd's ERROR (else such a filter is
-ignored, as by a gpsd that could not parse it, and /dev/ttyX's reports still flow)."""
+ignored, as by a gpsd that could not parse it, and /dev/ttyX's reports still flow);
+FAKEGPSD_HOSTILE=DIR sends every line of the files in DIR once, after the third cycle of the
+first connection, and prints "hostile lines sent"; FAKEGPSD_DUP_TPV=N sends N TPVs for the same
+second in the first cycle of each connection, as gpsd may at start."""
 import json, os, socket, sys, time
 
 PPS_OFFSET_NS = 123456  # true minus system at the edge
@@ -21,6 +24,14 @@ GARBAGE = [
     b'{"class":"TOFF","real_sec":"soon"}\n',                           # wrong types
     b'[1,2,3]\n',
 ]
+
+hostile = []
+if os.environ.get("FAKEGPSD_HOSTILE"):
+    d = os.environ["FAKEGPSD_HOSTILE"]
+    for name in sorted(os.listdir(d)):
+        with open(os.path.join(d, name), "rb") as f:
+            hostile += [l + b'\n' for l in f.read().split(b'\n') if l]
+dup_tpv = int(os.environ.get("FAKEGPSD_DUP_TPV", "1"))
 
 srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -58,12 +69,19 @@ while True:
                 % (sec, sec),
             ]
             cycle += 1
+            if cycle == 1:
+                lines[1:2] = lines[1:2] * dup_tpv
             if 0 <= toff_cycles < cycle:
                 lines = lines[:2]
+            if cycle == 4 and hostile:
+                lines = hostile + lines
             for i, line in enumerate(lines):
                 conn.sendall(line)
                 for _ in range(garbage_per_cycle if i == 0 else 0):
                     conn.sendall(GARBAGE[g % len(GARBAGE)])
                     g += 1
+            if cycle == 4 and hostile:
+                hostile = []
+                print("hostile lines sent", flush=True)
     except (BrokenPipeError, ConnectionResetError):
         conn.close()
