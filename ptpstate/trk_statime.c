@@ -90,11 +90,13 @@ struct parked {
 static struct parked parked[PARKED_MAX];
 static size_t n_parked;
 
+/* Keeps the order: parked[0] is the oldest. */
 static void unpark(size_t i)
 {
   sched_fd_free(parked[i].watch);
   close(parked[i].fd);
-  parked[i] = parked[--n_parked];
+  memmove(&parked[i], &parked[i + 1], (n_parked - i - 1) * sizeof(parked[0]));
+  n_parked--;
 }
 
 static void on_parked_readable(void *arg, uint32_t revents)
