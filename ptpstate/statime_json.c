@@ -193,6 +193,50 @@ static enum statime_error check_accuracy(const json_t *quality, const char *wher
   return get_enum(quality, where, "clock_accuracy", false, &name, &is_obj);
 }
 
+static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
+{
+  const unsigned char *p = data;
+
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ p[i]) * 1099511628211ULL;
+  return h;
+}
+
+/* Type tags, lengths and end marks keep different trees apart. Recursion is bounded by
+   jansson's parser depth limit (2048). */
+static uint64_t hash_json(uint64_t h, const json_t *j)
+{
+  unsigned char tag = (unsigned char)json_typeof(j), end = 0xff;
+  const char *key;
+  json_t *v;
+  size_t i, n;
+  double d;
+
+  h = fnv1a(h, &tag, 1);
+  switch (json_typeof(j)) {
+  case JSON_OBJECT:
+    json_object_foreach((json_t *)j, key, v) {
+      n = strlen(key);
+      h = fnv1a(fnv1a(h, &n, sizeof(n)), key, n);
+      h = hash_json(h, v);
+    }
+    return fnv1a(h, &end, 1);
+  case JSON_ARRAY:
+    json_array_foreach(j, i, v)
+      h = hash_json(h, v);
+    return fnv1a(h, &end, 1);
+  case JSON_STRING:
+    n = json_string_length(j);
+    return fnv1a(fnv1a(h, &n, sizeof(n)), json_string_value(j), n);
+  case JSON_INTEGER:
+  case JSON_REAL:
+    d = json_number_value(j);
+    return fnv1a(h, &d, sizeof(d));
+  default: /* true, false, null: the tag says it all */
+    return h;
+  }
+}
+
 #define TRY(call)                                                                                  \
   do {                                                                                             \
     enum statime_error r_ = (call);                                                                \
@@ -294,7 +338,8 @@ static enum statime_error parse_root(const json_t *root, struct statime_obs *o)
 
   /* v0.3 has neither port_ds nor mean_delay, and its offset is in whole ns. */
   o->schema = !ports && !have_delay ? 3 : 4;
-  o->have_offset = true;
+  /* Exactly 0 both: statime's filter has no estimate yet (see statime_json.h). */
+  o->have_offset = o->schema == 3 || !have_delay || offset != 0 || delay != 0;
   o->offset_ns = o->schema == 3 ? offset : offset / 0x1p32;
   o->have_mean_delay = have_delay;
   o->mean_delay_ns = have_delay ? delay / 0x1p32 : 0;
@@ -304,6 +349,7 @@ static enum statime_error parse_root(const json_t *root, struct statime_obs *o)
   if (!(o->mean_delay_ns > -0x1p63 && o->mean_delay_ns < 0x1p63))
     return fail(STATIME_ERR_RANGE, "instance.current_ds", "mean_delay", "out of range");
   o->gm_is_self = memcmp(o->gm_identity, o->own_identity, sizeof(o->gm_identity)) == 0;
+  o->snapshot_hash = hash_json(1469598103934665603ULL, inst);
   return STATIME_OK;
 }
 

@@ -37,7 +37,11 @@ struct statime_obs {
   /* current_ds, in ns. Both are the Kalman estimate of the Slave port's clock (the PHC with
      hardware timestamping), 0 when no port is Slave. mean_delay is absent in v0.3. Both are
      whole multiples of 2^-32 ns (v0.4) or whole ns (v0.3), and within +-2^63 ns (a larger one
-     is ERR_RANGE), so rounding them to an int64_t is safe. */
+     is ERR_RANGE), so rounding them to an int64_t is safe.
+     have_offset is false while statime has no estimate yet: for its first seconds in Slave
+     (after every entry into Slave) its filter is unsettled and v0.4 writes offset_from_master
+     and mean_delay both as exactly 0 (each below 2^-33 s), which no real path delay is. v0.3
+     has no mean_delay, so there an offset of 0 cannot be told from an estimate and counts. */
   bool have_offset;
   double offset_ns;
   bool have_mean_delay;
@@ -50,6 +54,11 @@ struct statime_obs {
   int utc_offset;        /* TAI - UTC, s */
   bool leap61, leap59;   /* leap_indicator "Leap61" / "Leap59" */
   uint8_t domain;        /* default_ds.domain_number, 0 if absent */
+  /* Of the instance part only, as parsed: equal for two reads of one statime snapshot.
+     statime recomputes program.uptime_seconds for every connection, so the document as a
+     whole differs on every read; the instance part changes only when statime publishes a new
+     snapshot (after each run of its BMCA). Numbers are hashed as the doubles read. */
+  uint64_t snapshot_hash;
 };
 
 enum statime_error {

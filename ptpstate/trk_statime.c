@@ -1,7 +1,11 @@
 /* statime tracker: reads statime's observation socket on a timer. Each connection yields one
-   JSON document, read to EOF without blocking. statime refreshes the document only after each
-   BMCA (every 2 s by default) and it carries no timestamp: a document that has not changed is
-   no new measurement, and one that stops changing goes stale. */
+   JSON document, read to EOF without blocking. statime publishes a new snapshot only after
+   each BMCA (every 2 s by default) and it carries no timestamp: a snapshot already seen is no
+   new measurement, and one that stops changing goes stale.
+   A connection is never closed before EOF: statime 0.4 writes its document with
+   `write_json(...).await?` in its accept loop, so a client that hung up before statime wrote
+   (EPIPE) ends statime's observer for good. A read still pending at the next poll is waited
+   for (no second connection), and staleness covers a statime that stops answering. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +14,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include <systemd/sd-event.h>
 
 #include "log.h"
 #include "memory.h"
@@ -21,15 +27,20 @@
 #define DOC_MAX (256 * 1024)
 /* After this many unusable documents in a row the last good state is stale. */
 #define BAD_DOCS_STALE 3
+/* Connections still unanswered when their tracker went away in a reload (see park()). */
+#define PARKED_MAX 16
 
 struct statime {
   struct tracker *trk;
   char *path;
   int64_t poll_ns;
-  int64_t stale_ns;          /* an unchanged document older than this is stale */
-  uint64_t doc_hash;         /* of the latest good document */
+  int64_t stale_ns;          /* an unchanged snapshot older than this is stale */
+  uint64_t snapshot_hash;    /* of the latest good document */
   int64_t doc_changed_mono;
-  int fd;
+  int fd;                    /* the connection being read, -1 between polls */
+  int64_t conn_mono;         /* when it was opened */
+  bool overlong;             /* more than DOC_MAX: read on to EOF, then dropped */
+  bool wait_logged;          /* "does not answer" was logged for this connection */
   struct sched_fd *watch;
   struct sched_timer *timer;
   char *doc;
@@ -58,6 +69,7 @@ static void *statime_create(struct tracker *trk, const struct conf_section *s)
   return st;
 }
 
+/* Only at EOF, after an error, or for a connection that was never accepted. */
 static void close_conn(struct statime *st)
 {
   sched_fd_free(st->watch);
@@ -66,6 +78,66 @@ static void close_conn(struct statime *st)
     close(st->fd);
   st->fd = -1;
   st->len = 0;
+  st->overlong = false;
+  st->wait_logged = false;
+}
+
+/* A connection whose tracker was destroyed in a reload, read to EOF and discarded. */
+struct parked {
+  int fd;
+  struct sched_fd *watch;
+};
+static struct parked parked[PARKED_MAX];
+static size_t n_parked;
+
+/* Keeps the order: parked[0] is the oldest. */
+static void unpark(size_t i)
+{
+  sched_fd_free(parked[i].watch);
+  close(parked[i].fd);
+  memmove(&parked[i], &parked[i + 1], (n_parked - i - 1) * sizeof(parked[0]));
+  n_parked--;
+}
+
+static void on_parked_readable(void *arg, uint32_t revents)
+{
+  static char sink[4096];
+  int fd = (int)(intptr_t)arg;
+  ssize_t n;
+  (void)revents;
+
+  while ((n = read(fd, sink, sizeof(sink))) > 0)
+    ;
+  if (n < 0 && (errno == EAGAIN || errno == EINTR))
+    return;
+  for (size_t i = 0; i < n_parked; i++)
+    if (parked[i].fd == fd) {
+      unpark(i);
+      return;
+    }
+}
+
+/* Keeps st's pending connection open until statime answers it. While the loop runs (a
+   reload) that is possible; at exit it is not, and the connection closes with the process. */
+static void park(struct statime *st)
+{
+  sd_event *e = sched_event();
+  int state = e ? sd_event_get_state(e) : SD_EVENT_FINISHED;
+
+  if (st->fd < 0 || state == SD_EVENT_FINISHED || state == SD_EVENT_EXITING)
+    return;
+  if (n_parked == PARKED_MAX) {
+    log_warn("tracker %s: %d unanswered statime connections already kept; closing the oldest",
+             tracker_name(st->trk), PARKED_MAX);
+    unpark(0);
+  }
+  sched_fd_free(st->watch);
+  st->watch = NULL;
+  parked[n_parked].fd = st->fd;
+  parked[n_parked].watch = sched_fd_new(st->fd, EPOLLIN, on_parked_readable,
+                                        (void *)(intptr_t)st->fd);
+  n_parked++;
+  st->fd = -1;
 }
 
 static void lose(struct statime *st, const char *why)
@@ -81,13 +153,19 @@ static void lose(struct statime *st, const char *why)
 }
 
 /* A statime that keeps answering garbage gives no evidence of sync: go stale. */
+static void update_stale(struct statime *st)
+{
+  struct trk_observation o = st->last_good;
+
+  o.fresh = false;
+  o.new_measurement = false;
+  tracker_update(st->trk, &o);
+}
+
 static void count_bad(struct statime *st)
 {
-  if (++st->bad_in_row >= BAD_DOCS_STALE && st->have_good) {
-    struct trk_observation o = st->last_good;
-    o.fresh = false;
-    tracker_update(st->trk, &o);
-  }
+  if (++st->bad_in_row >= BAD_DOCS_STALE && st->have_good)
+    update_stale(st);
 }
 
 static void use_document(struct statime *st)
@@ -112,16 +190,13 @@ static void use_document(struct statime *st)
     st->outage_logged = false;
   }
   {
-    /* FNV-1a over the whole document: a repeat of the same snapshot */
-    uint64_t h = 1469598103934665603ULL;
+    /* The instance part only: statime writes a new uptime on every connection. */
     int64_t now = monotonic_ns();
-    for (size_t i = 0; i < st->len; i++)
-      h = (h ^ (unsigned char)st->doc[i]) * 1099511628211ULL;
     memset(&o, 0, sizeof(o));
-    o.new_measurement = !st->have_good || h != st->doc_hash;
+    o.new_measurement = !st->have_good || obs.snapshot_hash != st->snapshot_hash;
     if (o.new_measurement)
       st->doc_changed_mono = now;
-    st->doc_hash = h;
+    st->snapshot_hash = obs.snapshot_hash;
     o.fresh = now - st->doc_changed_mono < st->stale_ns;
   }
   /* statime 0.3 has no port list: a parent other than itself means a slave port. */
@@ -153,13 +228,9 @@ static void on_readable(void *arg, uint32_t revents)
     ssize_t n = read(st->fd, st->doc + st->len, DOC_MAX - st->len);
     if (n > 0) {
       st->len += (size_t)n;
-      if (st->len == DOC_MAX) {
-        close_conn(st);
-        st->malformed++;
-        log_rl(&st->rl_bad, LOG_WARNING, "tracker %s: statime document over %d KiB dropped",
-               tracker_name(st->trk), DOC_MAX / 1024);
-        count_bad(st);
-        return;
+      if (st->len == DOC_MAX) { /* keep the last 4 KiB as scratch space up to EOF */
+        st->overlong = true;
+        st->len = DOC_MAX - 4096;
       }
       continue;
     }
@@ -169,10 +240,36 @@ static void on_readable(void *arg, uint32_t revents)
       lose(st, strerror(errno));
       return;
     }
-    use_document(st); /* EOF: the whole document is in */
+    /* EOF: the whole document is in */
+    if (st->wait_logged)
+      log_notice("tracker %s: statime answers again after %.1f s", tracker_name(st->trk),
+                 (double)(monotonic_ns() - st->conn_mono) / 1e9);
+    if (st->overlong) {
+      st->malformed++;
+      log_rl(&st->rl_bad, LOG_WARNING, "tracker %s: statime document over %d KiB dropped",
+             tracker_name(st->trk), DOC_MAX / 1024);
+      count_bad(st);
+    } else {
+      use_document(st);
+    }
     close_conn(st);
     return;
   }
+}
+
+/* A read still pending at the next poll: keep waiting, and let the last snapshot go stale. */
+static void still_waiting(struct statime *st)
+{
+  int64_t now = monotonic_ns();
+
+  if (now - st->conn_mono >= st->stale_ns && !st->wait_logged) {
+    log_warn("tracker %s: statime at %s has not answered for %.1f s; waiting on (hanging up "
+             "first would stop statime's observer)",
+             tracker_name(st->trk), st->path, (double)(now - st->conn_mono) / 1e9);
+    st->wait_logged = true;
+  }
+  if (st->have_good && now - st->doc_changed_mono >= st->stale_ns)
+    update_stale(st);
 }
 
 static void on_poll(void *arg)
@@ -182,8 +279,8 @@ static void on_poll(void *arg)
 
   sched_timer_after(st->timer, st->poll_ns);
   if (st->fd >= 0) {
-    /* The last document never finished: statime is stuck or very slow. */
-    lose(st, "no complete document within the poll interval");
+    still_waiting(st);
+    return;
   }
   st->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (st->fd < 0) {
@@ -196,10 +293,14 @@ static void on_poll(void *arg)
       close_conn(st); /* statime's accept queue is full: try again at the next poll */
       return;
     }
-    lose(st, errno == ENOENT ? "no socket (statime is not running)" : strerror(errno));
+    lose(st, errno == ENOENT         ? "no socket (statime is not running)"
+             : errno == ECONNREFUSED ? "connection refused (statime is not running, or its "
+                                       "observer has stopped)"
+                                     : strerror(errno));
     return;
   }
   st->len = 0;
+  st->conn_mono = monotonic_ns();
   st->watch = sched_fd_new(st->fd, EPOLLIN, on_readable, st);
 }
 
@@ -213,6 +314,7 @@ static void statime_start(void *priv)
 static void statime_destroy(void *priv)
 {
   struct statime *st = priv;
+  park(st);
   close_conn(st);
   sched_timer_free(st->timer);
   free(st->doc);

@@ -19,6 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     __builtin_trap();
   if (r == STATIME_OK && (o.n_ports < 0 || (o.schema != 3 && o.schema != 4)))
     __builtin_trap();
+  /* No estimate is only ever an offset of exactly 0. */
+  if (r == STATIME_OK && !o.have_offset && o.offset_ns != 0)
+    __builtin_trap();
   for (int i = 0; r == STATIME_OK && i < o.n_ports && i < STATIME_MAX_PORTS; i++)
     if (!statime_port_state_name(o.port_state[i]))
       __builtin_trap();

@@ -1,5 +1,6 @@
-/* Unit tests: statime observation documents, from the fixtures in tests/data/statime/ and
-   from edits of fixture A for the edge cases. */
+/* Unit tests: statime observation documents, from the fixtures in tests/data/statime/ (read
+   from a real statime 0.4.0, see its README.md) and from edits of synced.json for the edge
+   cases. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +95,7 @@ static enum statime_error parse_edit(const char *base, const char *from, const c
 }
 
 static const uint8_t own_id[8] = {156, 107, 0, 5, 23, 33, 0, 0};
-static const uint8_t gm_id[8] = {0, 14, 254, 255, 254, 3, 0, 81};
+static const uint8_t gm_id[8] = {102, 3, 136, 255, 254, 105, 246, 148};
 
 static void test_synced(void)
 {
@@ -111,11 +112,11 @@ static void test_synced(void)
   CHECK_EQ_INT(o.port_state[1], STATIME_PS_UNKNOWN);
   CHECK_EQ_INT(o.steps_removed, 1);
   CHECK(o.have_offset);
-  CHECK(absd(o.offset_ns - -5.82076609134674) < 1e-9);
-  CHECK(o.offset_ns == -25000000000.0 / 4294967296.0); /* the scaling is exact */
+  CHECK(absd(o.offset_ns - 4.42378222942352) < 1e-9);
+  CHECK(o.offset_ns == 19000000000.0 / 4294967296.0); /* the scaling is exact */
   CHECK(o.have_mean_delay);
-  CHECK(absd(o.mean_delay_ns - 121.54) < 0.005);
-  CHECK(o.mean_delay_ns == 522000000000.0 / 4294967296.0);
+  CHECK(absd(o.mean_delay_ns - 2601.18) < 0.005);
+  CHECK(o.mean_delay_ns == 11172000000000.0 / 4294967296.0);
   CHECK(memcmp(o.own_identity, own_id, 8) == 0);
   CHECK(memcmp(o.gm_identity, gm_id, 8) == 0);
   CHECK(!o.gm_is_self);
@@ -132,12 +133,13 @@ static void test_startup(void)
 {
   struct statime_obs o;
 
+  /* statime before its first BMCA: number_ports 0 and no port_ds entries. */
   CHECK_EQ_INT(parse_file("startup.json", &o, NULL), STATIME_OK);
   CHECK_EQ_INT(o.schema, 4); /* port_ds is [] and mean_delay there: v0.4 */
   CHECK_EQ_INT(o.n_ports, 0);
   CHECK(!o.any_slave);
   CHECK_EQ_INT(o.steps_removed, 0);
-  CHECK(o.have_offset && o.offset_ns == 0);
+  CHECK(!o.have_offset && o.offset_ns == 0); /* 0 and 0: no estimate */
   CHECK(o.have_mean_delay && o.mean_delay_ns == 0);
   CHECK(o.gm_is_self);
   CHECK(memcmp(o.gm_identity, own_id, 8) == 0);
@@ -151,6 +153,7 @@ static void test_master_lost(void)
 {
   struct statime_obs o;
 
+  /* Slave -> Listening about 3 announce intervals after the master went silent. */
   CHECK_EQ_INT(parse_file("master-lost.json", &o, NULL), STATIME_OK);
   CHECK_EQ_INT(o.schema, 4);
   CHECK(!o.any_slave);
@@ -159,6 +162,87 @@ static void test_master_lost(void)
   CHECK(o.gm_is_self);
   CHECK_EQ_INT(o.steps_removed, 0);
   CHECK(!o.utc_offset_valid);
+  CHECK(o.ptp_timescale); /* stays true */
+  CHECK(!o.have_offset);
+
+  /* In the P2P run statime kept the lost master as its parent, steps_removed 1. */
+  CHECK_EQ_INT(parse_file("p2p-master-lost.json", &o, NULL), STATIME_OK);
+  CHECK(!o.any_slave);
+  CHECK_EQ_INT(o.port_state[0], STATIME_PS_LISTENING);
+  CHECK_EQ_INT(o.steps_removed, 1);
+  CHECK(!o.gm_is_self);
+  CHECK(o.utc_offset_valid && o.utc_offset == 37);
+  CHECK(!o.have_offset);
+}
+
+/* Back in Slave, before statime's filter has an estimate: both exactly 0 is no offset. */
+static void test_no_estimate(void)
+{
+  struct statime_obs o;
+  const char *d = NULL;
+  size_t len;
+  char *a;
+
+  CHECK_EQ_INT(parse_file("resynced-no-estimate.json", &o, NULL), STATIME_OK);
+  CHECK(o.any_slave);
+  CHECK_EQ_INT(o.steps_removed, 1);
+  CHECK(!o.gm_is_self);
+  CHECK(!o.have_offset);
+  CHECK(o.offset_ns == 0 && o.have_mean_delay && o.mean_delay_ns == 0);
+
+  /* Either one not 0 is an estimate: an offset of exactly 0 happens with hardware time
+     stamping, a path delay of 0 does not. */
+  a = load("resynced-no-estimate.json", &len);
+  CHECK_EQ_INT(parse_edit(a, "\"offset_from_master\":0", "\"offset_from_master\":-1000000000",
+                          &o, &d),
+               STATIME_OK);
+  CHECK(o.have_offset && o.offset_ns == -1e9 / 0x1p32);
+  CHECK_EQ_INT(parse_edit(a, "\"mean_delay\":0", "\"mean_delay\":1000000000", &o, &d),
+               STATIME_OK);
+  CHECK(o.have_offset && o.offset_ns == 0);
+  CHECK_EQ_INT(parse_edit(a, "\"mean_delay\":0", "\"mean_delay\":-0", &o, &d), STATIME_OK);
+  CHECK(!o.have_offset);
+  /* Without mean_delay the zeros cannot be told from an estimate. */
+  CHECK_EQ_INT(parse_edit(a, ",\"mean_delay\":0", "", &o, &d), STATIME_OK);
+  CHECK(o.have_offset && o.offset_ns == 0);
+  free(a);
+}
+
+/* Two reads of one snapshot differ in program.uptime_seconds only: same snapshot_hash. */
+static void test_snapshot_hash(void)
+{
+  struct statime_obs o;
+  const char *d = NULL;
+  size_t len;
+  char *a = load("synced.json", &len);
+  uint64_t h;
+
+  CHECK_EQ_INT(statime_parse(a, len, &o, NULL), STATIME_OK);
+  h = o.snapshot_hash;
+  CHECK(h != 0);
+  CHECK_EQ_INT(parse_edit(a, "\"uptime_seconds\":36.280536829", "\"uptime_seconds\":37.5", &o,
+                          &d),
+               STATIME_OK);
+  CHECK(o.snapshot_hash == h);
+  CHECK_EQ_INT(parse_edit(a, "\"version\":\"0.4.0\"", "\"version\":\"0.4.1\"", &o, &d),
+               STATIME_OK);
+  CHECK(o.snapshot_hash == h);
+  /* Any change in the instance part is a new snapshot, 2^-32 ns included. */
+  CHECK_EQ_INT(parse_edit(a, "\"offset_from_master\":19000000000",
+                          "\"offset_from_master\":19000000001", &o, &d),
+               STATIME_OK);
+  CHECK(o.snapshot_hash != h);
+  CHECK_EQ_INT(parse_edit(a, "\"Slave\"", "\"Listening\"", &o, &d), STATIME_OK);
+  CHECK(o.snapshot_hash != h);
+  CHECK_EQ_INT(parse_edit(a, "\"enable\":false", "\"enable\":true", &o, &d), STATIME_OK);
+  CHECK(o.snapshot_hash != h);
+  CHECK_EQ_INT(parse_edit(a, "\"list\":[]", "\"list\":[[]]", &o, &d), STATIME_OK);
+  CHECK(o.snapshot_hash != h);
+  CHECK_EQ_INT(parse_edit(a, "\"sdo_id\":0", "\"sdo_id\":0,\"x\":\"\"", &o, &d), STATIME_OK);
+  CHECK(o.snapshot_hash != h);
+  CHECK_EQ_INT(parse_file("resynced-no-estimate.json", &o, NULL), STATIME_OK);
+  CHECK(o.snapshot_hash != h);
+  free(a);
 }
 
 static void test_v03(void)
@@ -208,7 +292,8 @@ static void test_p2p(void)
   CHECK_EQ_INT(parse_file("p2p.json", &o, NULL), STATIME_OK);
   CHECK(o.any_slave);
   CHECK_EQ_INT(o.gm_clock_class, 6);
-  CHECK(absd(o.offset_ns - -5.82076609134674) < 1e-9);
+  CHECK(o.have_offset && o.offset_ns == 92000000000.0 / 0x1p32);
+  CHECK(o.mean_delay_ns == 8606000000000.0 / 0x1p32); /* not the port's mean_link_delay */
 }
 
 static void test_garbage(void)
@@ -307,22 +392,22 @@ static void test_edges(void)
   CHECK(strcmp(d, "instance.time_properties_ds.ptp_timescale not a boolean") == 0);
   CHECK_EQ_INT(parse_edit(a, "\"grandmaster_identity\"", "\"gm_identity\"", &o, &d),
                STATIME_ERR_SHAPE);
-  CHECK_EQ_INT(parse_edit(a, ",\"offset_from_master\":-25000000000", "", &o, &d),
+  CHECK_EQ_INT(parse_edit(a, ",\"offset_from_master\":19000000000", "", &o, &d),
                STATIME_ERR_SHAPE);
 
   /* Ranges. */
   /* parent_port_identity is not used, so not checked. */
-  CHECK_EQ_INT(parse_edit(a, "\"clock_identity\":[0,14,254,255",
-                          "\"clock_identity\":[0,14,254,256", &o, &d),
+  CHECK_EQ_INT(parse_edit(a, "\"clock_identity\":[102,3,136,255",
+                          "\"clock_identity\":[102,3,136,256", &o, &d),
                STATIME_OK);
-  CHECK_EQ_INT(parse_edit(a, "\"grandmaster_identity\":[0,14,254,255",
-                          "\"grandmaster_identity\":[0,14,254,256", &o, &d),
+  CHECK_EQ_INT(parse_edit(a, "\"grandmaster_identity\":[102,3,136,255",
+                          "\"grandmaster_identity\":[102,3,136,256", &o, &d),
                STATIME_ERR_RANGE);
-  CHECK_EQ_INT(parse_edit(a, "\"grandmaster_identity\":[0,14,254,255",
-                          "\"grandmaster_identity\":[0,14,254,2.5", &o, &d),
+  CHECK_EQ_INT(parse_edit(a, "\"grandmaster_identity\":[102,3,136,255",
+                          "\"grandmaster_identity\":[102,3,136,2.5", &o, &d),
                STATIME_ERR_RANGE);
-  CHECK_EQ_INT(parse_edit(a, "\"grandmaster_identity\":[0,14,254,255",
-                          "\"grandmaster_identity\":[0,14,254,\"x\"", &o, &d),
+  CHECK_EQ_INT(parse_edit(a, "\"grandmaster_identity\":[102,3,136,255",
+                          "\"grandmaster_identity\":[102,3,136,\"x\"", &o, &d),
                STATIME_ERR_SHAPE);
   CHECK_EQ_INT(parse_edit(a, "\"domain_number\":0", "\"domain_number\":256", &o, &d),
                STATIME_ERR_RANGE);
@@ -336,21 +421,21 @@ static void test_edges(void)
   CHECK_EQ_INT(o.steps_removed, 65535);
   CHECK_EQ_INT(parse_edit(a, "\"steps_removed\":1", "\"steps_removed\":65536", &o, &d),
                STATIME_ERR_RANGE);
-  CHECK_EQ_INT(parse_edit(a, "-25000000000", "-12884901888000000000", &o, &d), STATIME_OK);
+  CHECK_EQ_INT(parse_edit(a, "19000000000", "-12884901888000000000", &o, &d), STATIME_OK);
   CHECK(o.offset_ns == -3e9);
-  CHECK_EQ_INT(parse_edit(a, "-25000000000", "-25000000000.5", &o, &d), STATIME_ERR_RANGE);
-  CHECK_EQ_INT(parse_edit(a, "-25000000000", "1e40", &o, &d), STATIME_ERR_RANGE);
-  CHECK_EQ_INT(parse_edit(a, "-25000000000", "1e400", &o, &d), STATIME_ERR_JSON);
+  CHECK_EQ_INT(parse_edit(a, "19000000000", "19000000000.5", &o, &d), STATIME_ERR_RANGE);
+  CHECK_EQ_INT(parse_edit(a, "19000000000", "1e40", &o, &d), STATIME_ERR_RANGE);
+  CHECK_EQ_INT(parse_edit(a, "19000000000", "1e400", &o, &d), STATIME_ERR_JSON);
   /* Valid i128s, but beyond int64 ns once scaled: callers could not hold them. */
-  CHECK_EQ_INT(parse_edit(a, "-25000000000", "-1e37", &o, &d), STATIME_ERR_RANGE);
+  CHECK_EQ_INT(parse_edit(a, "19000000000", "-1e37", &o, &d), STATIME_ERR_RANGE);
   CHECK(strcmp(d, "instance.current_ds.offset_from_master out of range") == 0);
-  CHECK_EQ_INT(parse_edit(a, "522000000000", "1e37", &o, &d), STATIME_ERR_RANGE);
+  CHECK_EQ_INT(parse_edit(a, "11172000000000", "1e37", &o, &d), STATIME_ERR_RANGE);
   CHECK(strcmp(d, "instance.current_ds.mean_delay out of range") == 0);
   /* (2^63 - 1024) ns, the largest double below 2^63, is kept; 2^63 ns is not. */
-  CHECK_EQ_INT(parse_edit(a, "-25000000000", "-39614081257132164398725464064", &o, &d),
+  CHECK_EQ_INT(parse_edit(a, "19000000000", "-39614081257132164398725464064", &o, &d),
                STATIME_OK);
   CHECK(o.offset_ns == -(0x1p63 - 1024));
-  CHECK_EQ_INT(parse_edit(a, "-25000000000", "-39614081257132168796771975168", &o, &d),
+  CHECK_EQ_INT(parse_edit(a, "19000000000", "-39614081257132168796771975168", &o, &d),
                STATIME_ERR_RANGE);
 
   /* Optional members: absent is fine, ill-typed is not. */
@@ -369,10 +454,10 @@ static void test_edges(void)
   CHECK(strcmp(o.version, "0.4?") == 0); /* control bytes never reach a log line */
 
   /* port_ds without mean_delay is still v0.4: the offset stays scaled. */
-  CHECK_EQ_INT(parse_edit(a, ",\"mean_delay\":522000000000", "", &o, &d), STATIME_OK);
+  CHECK_EQ_INT(parse_edit(a, ",\"mean_delay\":11172000000000", "", &o, &d), STATIME_OK);
   CHECK_EQ_INT(o.schema, 4);
   CHECK(!o.have_mean_delay);
-  CHECK(absd(o.offset_ns - -5.82076609134674) < 1e-9);
+  CHECK(o.offset_ns == 19000000000.0 / 0x1p32);
   CHECK_EQ_INT(parse_edit(a, "\"port_ds\":[{", "\"port_ds\":[1,{", &o, &d), STATIME_ERR_SHAPE);
   CHECK(strcmp(d, "instance.port_ds[] not an object") == 0);
   CHECK_EQ_INT(parse_edit(a, "\"port_state\":\"Slave\",", "", &o, &d), STATIME_ERR_SHAPE);
@@ -416,6 +501,8 @@ int main(void)
   test_synced();
   test_startup();
   test_master_lost();
+  test_no_estimate();
+  test_snapshot_hash();
   test_v03();
   test_v03_range();
   test_offset_3s();
