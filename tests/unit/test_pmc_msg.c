@@ -626,6 +626,144 @@ static void test_names(void)
   group_done("names");
 }
 
+/* Parses b after setting its sequenceId, then judges it in the session. */
+static enum pmc_verdict judge(struct pmc_session *s, uint8_t *b, size_t n, uint16_t seq)
+{
+  struct pmc_msg m;
+  enum pmc_parse_error e;
+
+  put16(b + 30, seq);
+  e = parse_copy(b, n, &m);
+  CHECK(e == PMC_OK || e == PMC_ERR_STATUS);
+  return pmc_session_check(s, &m);
+}
+
+/* The trust rules: replies only to open requests, the identity only from DEFAULT_DATA_SET,
+   pushes only from that identity, once subscribed, in ptp4l's numbering. */
+static void test_session(void)
+{
+  struct pmc_session s;
+  struct pmc_port_identity me = {.port = 7};
+  uint8_t b[PMC_MAX_MSG], o[PMC_MAX_MSG], d[66];
+  size_t n, on;
+  uint16_t seq = 0x8000;
+
+  memcpy(me.clock, our_clock, 8);
+  pmc_session_init(&s, &me, 24, 0);
+
+  /* Before the identity: no push, no other reply, and a DEFAULT_DATA_SET only in reply. */
+  n = port_ds_slave(b);
+  CHECK_EQ_INT(judge(&s, b, n, 0), PMC_DROP_EARLY);
+  pmc_session_sent(&s, seq, PMC_ID_PORT_DATA_SET);
+  CHECK_EQ_INT(judge(&s, b, n, seq), PMC_DROP_EARLY);
+  n = default_ds(b);
+  CHECK_EQ_INT(judge(&s, b, n, 0x1234), PMC_DROP_UNSOLICITED);
+  CHECK(!s.have_clock);
+  pmc_session_sent(&s, ++seq, PMC_ID_DEFAULT_DATA_SET);
+  CHECK_EQ_INT(judge(&s, b, n, (uint16_t)(seq + 1)), PMC_DROP_UNSOLICITED);
+  /* A DEFAULT_DATA_SET naming another clock than its sender teaches nothing. */
+  b[54 + 10] ^= 1;
+  CHECK_EQ_INT(judge(&s, b, n, seq), PMC_DROP_CLOCK);
+  b[54 + 10] ^= 1;
+  CHECK(!s.have_clock);
+  CHECK_EQ_INT(judge(&s, b, n, seq), PMC_REPLY);
+  CHECK(s.have_clock && pmc_identity_equal(s.clock, ptp4l_clock));
+  CHECK_EQ_INT(judge(&s, b, n, seq), PMC_DROP_REPEATED);
+
+  /* Replies: the sequenceId and the managementId of an open request, once per request (once
+     per port for PORT_DATA_SET), from ptp4l's clock, to us, in our domain. */
+  n = time_status(b);
+  pmc_session_sent(&s, ++seq, PMC_ID_TIME_STATUS_NP);
+  CHECK_EQ_INT(judge(&s, b, n, (uint16_t)(seq - 1)), PMC_DROP_UNSOLICITED); /* DDS's sequenceId */
+  CHECK_EQ_INT(judge(&s, b, n, 0x8000), PMC_DROP_UNSOLICITED); /* PORT_DATA_SET's, unanswered */
+  b[4] = 25;
+  CHECK_EQ_INT(judge(&s, b, n, seq), PMC_DROP_DOMAIN);
+  b[4] = 24;
+  b[0] = 0x1D;
+  CHECK_EQ_INT(judge(&s, b, n, seq), PMC_DROP_DOMAIN);
+  b[0] = 0x0D;
+  b[43] = 8;
+  CHECK_EQ_INT(judge(&s, b, n, seq), PMC_DROP_TARGET);
+  b[43] = 7;
+  b[20] ^= 0x40;
+  CHECK_EQ_INT(judge(&s, b, n, seq), PMC_DROP_CLOCK);
+  b[20] ^= 0x40;
+  CHECK_EQ_INT(judge(&s, b, n, seq), PMC_REPLY);
+  CHECK_EQ_INT(judge(&s, b, n, seq), PMC_DROP_REPEATED);
+  n = port_ds_slave(b);
+  pmc_session_sent(&s, ++seq, PMC_ID_PORT_DATA_SET);
+  CHECK_EQ_INT(judge(&s, b, n, seq), PMC_REPLY);
+  CHECK_EQ_INT(judge(&s, b, n, seq), PMC_DROP_REPEATED);
+  put16(b + 54 + 8, 2); /* port 2 answers the same wildcard request */
+  CHECK_EQ_INT(judge(&s, b, n, seq), PMC_REPLY);
+  put16(b + 54 + 8, 1);
+  /* An error reply answers its request like any other. */
+  on = build_error(o, PMC_MERR_NOT_SUPPORTED, PMC_ID_TIME_STATUS_NP, 8);
+  pmc_session_sent(&s, ++seq, PMC_ID_TIME_STATUS_NP);
+  CHECK_EQ_INT(judge(&s, o, on, seq), PMC_REPLY);
+  CHECK_EQ_INT(judge(&s, o, on, seq), PMC_DROP_REPEATED);
+
+  /* Pushes: not before ptp4l accepted a subscription with events. */
+  CHECK_EQ_INT(judge(&s, b, n, 0), PMC_DROP_UNSOLICITED);
+  pmc_subscribe_body(d, 60, 0x03);
+  on = build_resp(o, PMC_ID_SUBSCRIBE_EVENTS_NP, d, 66);
+  pmc_session_sent(&s, ++seq, PMC_ID_SUBSCRIBE_EVENTS_NP);
+  CHECK_EQ_INT(judge(&s, o, on, seq), PMC_REPLY);
+  CHECK(s.subscribed);
+  /* Only the subscribed datasets, as RESPONSEs. */
+  on = time_properties(o);
+  CHECK_EQ_INT(judge(&s, o, on, 0), PMC_DROP_UNSOLICITED);
+  /* A fresh subscription numbers from 0; a lone push elsewhere is out of sequence. */
+  CHECK_EQ_INT(judge(&s, b, n, 0x5000), PMC_DROP_SEQUENCE);
+  CHECK_EQ_INT(judge(&s, b, n, 0), PMC_PUSH);
+  CHECK_EQ_INT(judge(&s, b, n, 0), PMC_DROP_SEQUENCE); /* a repeat */
+  CHECK_EQ_INT(judge(&s, b, n, 1), PMC_PUSH);
+  CHECK_EQ_INT(judge(&s, b, n, 1 + PMC_PUSH_AHEAD), PMC_PUSH); /* pushes lost in between */
+  CHECK_EQ_INT(judge(&s, b, n, 2 + 2 * PMC_PUSH_AHEAD), PMC_DROP_SEQUENCE);
+  CHECK_EQ_INT(judge(&s, b, n, 0x7000), PMC_DROP_SEQUENCE);
+  b[20] ^= 0x40;
+  CHECK_EQ_INT(judge(&s, b, n, 2 + PMC_PUSH_AHEAD), PMC_DROP_CLOCK);
+  b[20] ^= 0x40;
+  CHECK_EQ_INT(judge(&s, b, n, 2 + PMC_PUSH_AHEAD), PMC_PUSH);
+  /* ptp4l's numbering restarted (a lapsed subscription): a run of consecutive pushes. */
+  for (int i = 0; i < PMC_PUSH_RESYNC - 1; i++)
+    CHECK_EQ_INT(judge(&s, b, n, (uint16_t)(3 + i)), PMC_DROP_SEQUENCE);
+  CHECK_EQ_INT(judge(&s, b, n, (uint16_t)(3 + PMC_PUSH_RESYNC - 1)), PMC_PUSH);
+  CHECK_EQ_INT(judge(&s, b, n, (uint16_t)(3 + PMC_PUSH_RESYNC)), PMC_PUSH);
+  /* ptp4l gone: identity and subscription are learnt afresh. */
+  pmc_session_forget(&s);
+  CHECK(!s.have_clock && !s.subscribed);
+  CHECK_EQ_INT(judge(&s, b, n, 0), PMC_DROP_EARLY);
+
+  /* Only the last PMC_SESSION_OPEN requests are open. */
+  pmc_session_init(&s, &me, 24, 0);
+  n = default_ds(b);
+  pmc_session_sent(&s, 0xFFFF, PMC_ID_DEFAULT_DATA_SET);
+  for (int i = 0; i < PMC_SESSION_OPEN; i++)
+    pmc_session_sent(&s, (uint16_t)i, PMC_ID_TIME_STATUS_NP);
+  CHECK_EQ_INT(judge(&s, b, n, 0xFFFF), PMC_DROP_UNSOLICITED);
+  pmc_session_sent(&s, 0xFFFF, PMC_ID_DEFAULT_DATA_SET);
+  CHECK_EQ_INT(judge(&s, b, n, 0xFFFF), PMC_REPLY);
+  n = port_ds_slave(b);
+  pmc_subscribe_body(d, 60, 0x03);
+  on = build_resp(o, PMC_ID_SUBSCRIBE_EVENTS_NP, d, 66);
+  pmc_session_sent(&s, 100, PMC_ID_SUBSCRIBE_EVENTS_NP);
+  CHECK_EQ_INT(judge(&s, o, on, 100), PMC_REPLY);
+  CHECK_EQ_INT(judge(&s, b, n, 0), PMC_PUSH);
+  s.push_seq = 0xFFFE;
+  CHECK_EQ_INT(judge(&s, b, n, 0xFFFF), PMC_PUSH);
+  CHECK_EQ_INT(judge(&s, b, n, 0), PMC_PUSH);
+  /* Unsubscribed (an empty bitmask echoed): no more pushes. */
+  pmc_subscribe_body(d, 0, 0);
+  on = build_resp(o, PMC_ID_SUBSCRIBE_EVENTS_NP, d, 66);
+  pmc_session_sent(&s, 101, PMC_ID_SUBSCRIBE_EVENTS_NP);
+  CHECK_EQ_INT(judge(&s, o, on, 101), PMC_REPLY);
+  CHECK_EQ_INT(judge(&s, b, n, 1), PMC_DROP_UNSOLICITED);
+  for (int v = PMC_REPLY; v <= PMC_DROP_SEQUENCE; v++)
+    CHECK(strcmp(pmc_verdict_str((enum pmc_verdict)v), "?") != 0);
+  group_done("session");
+}
+
 static int write_file(const char *dir, const char *name, const uint8_t *b, size_t n)
 {
   char path[4096];
@@ -666,6 +804,7 @@ int main(int argc, char **argv)
   test_malformed();
   test_real();
   test_names();
+  test_session();
   if (argc > 1)
     CHECK(write_corpus(argv[1]));
   return test_report("pmc_msg");
