@@ -238,15 +238,12 @@ static const char *best_port_state(const struct ptp4l *p, bool *slave)
   return *slave ? "SLAVE" : pmc_port_state_name(best);
 }
 
-/* How long after the latest Sync was seen the sync data turns stale. Without TIME_SYNC pushes
-   (linuxptp 3.x) Syncs are seen only at polls, so the window spans at least 1.5 polls: else a
-   poll slower than the syncs would see every Sync go stale before the next poll. */
+/* Without TIME_SYNC pushes (linuxptp 3.x) a Sync is seen only at the poll after it. */
 static int64_t stale_after(const struct ptp4l *p)
 {
   int64_t interval = p->log_sync_interval >= 0 ? NS_PER_SEC << p->log_sync_interval
                                                : NS_PER_SEC >> -p->log_sync_interval;
-  int64_t window = (int64_t)p->stale_syncs * interval, floor = p->poll_ns + p->poll_ns / 2;
-  return !p->sync_pushed && window < floor ? floor : window;
+  return trk_stale_window(p->stale_syncs, interval, p->sync_pushed ? 0 : p->poll_ns);
 }
 
 /* The sync data is fresh while ingress_time keeps advancing: a silent master stops it within
@@ -341,6 +338,9 @@ static void handle(struct ptp4l *p, const struct pmc_msg *m)
 static void on_stale(void *arg)
 {
   struct ptp4l *p = arg;
+  /* A Sync already queued is not late: this loop's own delay must not count against ptp4l. */
+  if (p->fd >= 0)
+    on_readable(p, EPOLLIN);
   if (p->have_ports && p->have_status)
     evaluate(p, false);
 }
