@@ -2,13 +2,16 @@
 # and 3, the trackers stay LOCKED while Syncs flow, with no spurious HOLDOVER (the window has
 # a margin for Sync jitter); the master killed: each goes to HOLDOVER because its sync data is
 # stale (before ptp4l's own announce timeout), no earlier than its window after the last Sync
-# and within it plus the timer's and logging's slack.
+# and within it plus the timer's and logging's slack (ptp4l's own timeout is made longer).
 . "$(dirname "$0")/lib.sh"
 use_linuxptp4
 ptp_netns_setup
 ptp4l_start m
-ptp4l_start s
+# The slave's own announce timeout (10 x 250 ms) must not beat the longest window (875 ms):
+# this test is about the stale windows.
+ptp4l_start s "announceReceiptTimeout 10"
 ptp4l_certain
+pmc_ s 'GET PORT_DATA_SET' | grep -q 'announceReceiptTimeout *10$' || fail "the slave's announceReceiptTimeout is not 10"
 {
   echo "[bridge]"
   echo "log_level = debug"
