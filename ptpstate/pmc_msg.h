@@ -218,7 +218,7 @@ bool pmc_subscription_has(const struct pmc_subscription *s, unsigned event);
    open, ptp4l's clockIdentity once DEFAULT_DATA_SET has told it, and where ptp4l's numbering
    of the pushes to this client stands. A message counts only if it passes them all. */
 #define PMC_SESSION_OPEN 64   /* requests remembered: a reply must answer one of these */
-#define PMC_PUSH_AHEAD 64     /* a push may skip this many sequenceIds (pushes lost to a full queue) */
+#define PMC_PUSH_AHEAD 64     /* sequenceIds a push may skip (pushes lost to a full queue) */
 #define PMC_PUSH_RESYNC 3     /* consecutive pushes that re-establish the numbering */
 
 struct pmc_session {

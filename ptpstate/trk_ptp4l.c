@@ -434,18 +434,17 @@ static void on_poll(void *arg)
 
   if (++p->silent_polls > SILENCE_POLLS) {
     if (!p->silence_logged && p->outage_logged == false) {
-      /* Only a socket that stays quiet points at the domain: ptp4l drops such requests. */
+      char dropped[160] = "";
+      /* Messages that failed the checks are not ptp4l's answers: say so, they may hide it. */
       if (p->dropped_since_good)
-        log_warn("tracker %s: ptp4l at %s sent nothing that passes the checks for %d requests "
-                 "(%llu messages dropped, the latest: %s)",
-                 tracker_name(p->trk), p->server, SILENCE_POLLS,
+        snprintf(dropped, sizeof(dropped),
+                 "; %llu other messages dropped meanwhile, the latest: %s",
                  (unsigned long long)p->dropped_since_good, p->last_drop);
-      else
-        log_warn("tracker %s: ptp4l at %s does not answer (%d requests). ptp4l silently drops "
-                 "management messages of another domainNumber or transportSpecific: this "
-                 "tracker uses domain %u, transport_specific %u",
-                 tracker_name(p->trk), p->server, SILENCE_POLLS, p->domain,
-                 p->transport_specific);
+      log_warn("tracker %s: ptp4l at %s does not answer (%d requests%s). ptp4l silently drops "
+               "management messages of another domainNumber or transportSpecific: this "
+               "tracker uses domain %u, transport_specific %u",
+               tracker_name(p->trk), p->server, SILENCE_POLLS, dropped, p->domain,
+               p->transport_specific);
       p->silence_logged = true;
     }
     if (p->reachable || tracker_state(p->trk) != TRK_UNKNOWN) {
