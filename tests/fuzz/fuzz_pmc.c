@@ -3,7 +3,8 @@
    (pmc_session) without counting from a foreign clock. The input also drives the encoder, whose
    output, turned into a RESPONSE, must parse back to the same id and data. Seeds in
    corpus/pmc/: `build/tests/test_pmc_msg tests/fuzz/corpus/pmc` writes the synthetic ones;
-   ptp4l-3.1.1-*.bin are replies captured from a real ptp4l 3.1.1 (Debian 12). */
+   ptp4l-3.1.1-*.bin are replies captured from a real ptp4l 3.1.1 (Debian 12), ptp4l-4.2-*.bin a
+   subscription reply and the first two pushes (numbered 0 and 1) from linuxptp 4.2 (Debian 13). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
