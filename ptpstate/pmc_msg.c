@@ -318,6 +318,7 @@ enum pmc_parse_error pmc_parse(const uint8_t *buf, size_t len, struct pmc_msg *o
   if (tlv_type == TLV_MANAGEMENT_ERROR_STATUS) {
     if (tlv_len < ERR_STATUS_MIN)
       return PMC_ERR_TLV;
+    out->error_status = true;
     out->error_code = get16(buf + OFF_ID);
     out->id = get16(buf + OFF_ID + 2);
     return PMC_ERR_STATUS;
@@ -403,4 +404,148 @@ const char *pmc_port_state_name(uint8_t state)
 bool pmc_identity_equal(const uint8_t a[8], const uint8_t b[8])
 {
   return memcmp(a, b, 8) == 0;
+}
+
+const char *pmc_verdict_str(enum pmc_verdict v)
+{
+  switch (v) {
+  case PMC_REPLY:
+    return "reply";
+  case PMC_PUSH:
+    return "push";
+  case PMC_DROP_TARGET:
+    return "addressed to another client";
+  case PMC_DROP_DOMAIN:
+    return "from another domain or transportSpecific";
+  case PMC_DROP_UNSOLICITED:
+    return "a reply to no request of ours";
+  case PMC_DROP_REPEATED:
+    return "a repeated reply";
+  case PMC_DROP_EARLY:
+    return "before ptp4l's clock identity is known";
+  case PMC_DROP_CLOCK:
+    return "from a foreign clock identity";
+  case PMC_DROP_SEQUENCE:
+    return "a push out of sequence";
+  }
+  return "?";
+}
+
+void pmc_session_init(struct pmc_session *s, const struct pmc_port_identity *me, uint8_t domain,
+                      uint8_t transport_specific)
+{
+  memset(s, 0, sizeof(*s));
+  s->me = *me;
+  s->domain = domain;
+  s->transport_specific = transport_specific;
+}
+
+void pmc_session_sent(struct pmc_session *s, uint16_t seq, uint16_t id)
+{
+  unsigned i = s->n_sent++ % PMC_SESSION_OPEN;
+
+  s->open[i].seq = seq;
+  s->open[i].id = id;
+  s->open[i].used = true;
+  s->open[i].answered = false;
+  s->open[i].ports_answered = 0;
+}
+
+void pmc_session_forget(struct pmc_session *s)
+{
+  s->have_clock = false;
+  s->subscribed = false;
+  s->have_push = false;
+  s->resync_run = 0;
+}
+
+/* Takes the reply if it answers an open request, each clock-level request once and a
+   port-level one once per port (a wildcard GET gets one reply per port). */
+static enum pmc_verdict take_reply(struct pmc_session *s, const struct pmc_msg *m, bool *found)
+{
+  *found = false;
+  for (unsigned i = 0; i < PMC_SESSION_OPEN; i++) {
+    uint32_t bit;
+    if (!s->open[i].used || s->open[i].seq != m->sequence || s->open[i].id != m->id)
+      continue;
+    *found = true;
+    if (m->id != PMC_ID_PORT_DATA_SET || m->error_status) {
+      if (s->open[i].answered)
+        return PMC_DROP_REPEATED;
+      s->open[i].answered = true;
+      return PMC_REPLY;
+    }
+    bit = m->u.port_ds.port.port < 32 ? UINT32_C(1) << m->u.port_ds.port.port : 1;
+    if (s->open[i].ports_answered & bit)
+      return PMC_DROP_REPEATED;
+    s->open[i].ports_answered |= bit;
+    return PMC_REPLY;
+  }
+  return PMC_DROP_UNSOLICITED;
+}
+
+/* ptp4l numbers the pushes to each subscriber from 0 at subscription, one by one. */
+static enum pmc_verdict take_push(struct pmc_session *s, uint16_t seq)
+{
+  uint16_t ahead = (uint16_t)(seq - s->push_seq);
+
+  if ((s->have_push && ahead >= 1 && ahead <= PMC_PUSH_AHEAD) || (!s->have_push && seq == 0)) {
+    s->push_seq = seq;
+    s->have_push = true;
+    s->resync_run = 0;
+    return PMC_PUSH;
+  }
+  /* ptp4l restarted, or its subscription lapsed and began again: a run of consecutive pushes
+     re-establishes the numbering; a lone message never does. */
+  s->resync_run = s->resync_run > 0 && seq == (uint16_t)(s->resync_seq + 1) ? s->resync_run + 1 : 1;
+  s->resync_seq = seq;
+  if (s->resync_run < PMC_PUSH_RESYNC)
+    return PMC_DROP_SEQUENCE;
+  s->push_seq = seq;
+  s->have_push = true;
+  s->resync_run = 0;
+  return PMC_PUSH;
+}
+
+enum pmc_verdict pmc_session_check(struct pmc_session *s, const struct pmc_msg *m)
+{
+  enum pmc_verdict v;
+  bool found;
+
+  if (m->target.port != s->me.port || !pmc_identity_equal(m->target.clock, s->me.clock))
+    return PMC_DROP_TARGET;
+  if (m->domain != s->domain || m->transport_specific != s->transport_specific)
+    return PMC_DROP_DOMAIN;
+  if (s->have_clock && !pmc_identity_equal(m->source.clock, s->clock))
+    return PMC_DROP_CLOCK;
+
+  /* A DEFAULT_DATA_SET that names its sender is what the identity is learnt from. */
+  if (!s->have_clock) {
+    if (m->id != PMC_ID_DEFAULT_DATA_SET || m->error_status)
+      return PMC_DROP_EARLY;
+    if (!pmc_identity_equal(m->u.default_ds.clock_identity, m->source.clock))
+      return PMC_DROP_CLOCK;
+    v = take_reply(s, m, &found);
+    if (v == PMC_REPLY) {
+      memcpy(s->clock, m->source.clock, 8);
+      s->have_clock = true;
+    }
+    return v;
+  }
+
+  v = take_reply(s, m, &found);
+  if (v == PMC_REPLY && m->id == PMC_ID_SUBSCRIBE_EVENTS_NP && !m->error_status) {
+    s->subscribed = false;
+    for (size_t i = 0; i < sizeof(m->u.subscription.bitmask); i++)
+      s->subscribed |= m->u.subscription.bitmask[i] != 0;
+  }
+  if (found)
+    return v;
+  /* Not a reply: only the events subscribed to are pushed, as RESPONSEs. */
+  if (m->error_status || m->action != PMC_RESPONSE ||
+      (m->id != PMC_ID_PORT_DATA_SET && m->id != PMC_ID_TIME_STATUS_NP))
+    return PMC_DROP_UNSOLICITED;
+  if (!s->subscribed)
+    return PMC_DROP_UNSOLICITED; /* nothing can be a push */
+  return take_push(s, m->sequence);
 }

@@ -188,6 +188,7 @@ struct pmc_msg {
   struct pmc_port_identity target;
   enum pmc_action action;
   uint16_t id;
+  bool error_status;   /* a MANAGEMENT_ERROR_STATUS TLV (PMC_ERR_STATUS) */
   uint16_t error_code; /* with PMC_ERR_STATUS */
   union {
     struct pmc_default_ds default_ds;
@@ -212,5 +213,55 @@ const char *pmc_port_state_name(uint8_t state);
 bool pmc_identity_equal(const uint8_t a[8], const uint8_t b[8]);
 /* Whether a subscription (as echoed by GET/SET SUBSCRIBE_EVENTS_NP) has event n set. */
 bool pmc_subscription_has(const struct pmc_subscription *s, unsigned event);
+
+/* The trust rules of a management client, apart from its I/O: which of its requests are still
+   open, ptp4l's clockIdentity once DEFAULT_DATA_SET has told it, and where ptp4l's numbering
+   of the pushes to this client stands. A message counts only if it passes them all. */
+#define PMC_SESSION_OPEN 64   /* requests remembered: a reply must answer one of these */
+#define PMC_PUSH_AHEAD 64     /* sequenceIds a push may skip (pushes lost to a full queue) */
+#define PMC_PUSH_RESYNC 3     /* consecutive pushes that re-establish the numbering */
+
+struct pmc_session {
+  struct pmc_port_identity me;
+  uint8_t domain, transport_specific;
+  struct {
+    uint16_t seq, id;
+    bool used, answered;
+    uint32_t ports_answered; /* PORT_DATA_SET: one reply per port (bit n = port n, 1..31) */
+  } open[PMC_SESSION_OPEN];
+  unsigned n_sent;
+  bool have_clock;
+  uint8_t clock[8];
+  bool subscribed; /* ptp4l accepted a subscription with events */
+  bool have_push;
+  uint16_t push_seq;   /* the latest push taken */
+  uint16_t resync_seq; /* the latest push out of sequence, and how many came in a row */
+  unsigned resync_run;
+};
+
+enum pmc_verdict {
+  PMC_REPLY,            /* answers an open request of ours */
+  PMC_PUSH,             /* a subscribed event, in sequence */
+  PMC_DROP_TARGET,      /* addressed to another client */
+  PMC_DROP_DOMAIN,      /* another domainNumber or transportSpecific */
+  PMC_DROP_UNSOLICITED, /* answers no open request of ours, and is no push subscribed to */
+  PMC_DROP_REPEATED,    /* a second reply to one request */
+  PMC_DROP_EARLY,       /* before ptp4l's clockIdentity is known */
+  PMC_DROP_CLOCK,       /* from a clockIdentity other than ptp4l's */
+  PMC_DROP_SEQUENCE,    /* a push out of ptp4l's numbering (repeated, or far ahead) */
+};
+const char *pmc_verdict_str(enum pmc_verdict v);
+
+void pmc_session_init(struct pmc_session *s, const struct pmc_port_identity *me, uint8_t domain,
+                      uint8_t transport_specific);
+/* Records a request sent. */
+void pmc_session_sent(struct pmc_session *s, uint16_t seq, uint16_t id);
+/* Judges a message that parsed (PMC_OK or PMC_ERR_STATUS) and learns from it: ptp4l's
+   clockIdentity from a DEFAULT_DATA_SET reply whose dataset names its sender, that pushes are
+   due from ptp4l's reply to a subscription with events, the push numbering from a push.
+   Nothing is learnt from a message that is dropped. */
+enum pmc_verdict pmc_session_check(struct pmc_session *s, const struct pmc_msg *m);
+/* ptp4l went away: its identity, subscription and numbering are to be learnt afresh. */
+void pmc_session_forget(struct pmc_session *s);
 
 #endif

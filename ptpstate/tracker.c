@@ -168,6 +168,28 @@ void tracker_update(struct tracker *t, const struct trk_observation *o)
     set_state(t, TRK_FREERUN, bad);
 }
 
+/* The margin: a PTP master re-arms a one-shot timer after each Sync (ptp4l does), so Syncs come
+   a little later than the interval, and a loaded host delays them by tens of ms more. Half an
+   interval, at least STALE_MARGIN_MIN (fast profiles, where the daemon's own announce timeout
+   comes first anyway) and at most STALE_MARGIN_MAX (slow ones: the loss is still seen within
+   stale_syncs intervals and one default poll). A Sync seen up to lag_ns late came at the
+   earliest lag_ns before it was seen: the window counts from then, so the loss shows as soon
+   with polls as with pushes; but two sightings of Syncs that keep coming may lie an interval
+   and lag_ns apart, and that, with the margin, is never stale. */
+#define STALE_MARGIN_MIN (NS_PER_SEC / 10)
+#define STALE_MARGIN_MAX (NS_PER_SEC / 4)
+
+int64_t trk_stale_window(int stale_syncs, int64_t interval_ns, int64_t lag_ns)
+{
+  int64_t margin = interval_ns / 2, window, floor;
+
+  margin = margin < STALE_MARGIN_MIN ? STALE_MARGIN_MIN
+           : margin > STALE_MARGIN_MAX ? STALE_MARGIN_MAX : margin;
+  window = (int64_t)stale_syncs * interval_ns + margin - lag_ns;
+  floor = interval_ns + lag_ns + margin;
+  return window > floor ? window : floor;
+}
+
 void tracker_unreachable(struct tracker *t, const char *why)
 {
   t->good_updates = 0;

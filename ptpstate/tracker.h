@@ -49,6 +49,11 @@ void tracker_fini(void);
 /* For drivers. */
 const char *tracker_name(const struct tracker *t);
 void tracker_update(struct tracker *t, const struct trk_observation *o);
+/* How long after the latest Sync was seen sync data turns stale, for Syncs every interval_ns
+   seen up to lag_ns after they arrive (0 when pushed): stale_syncs intervals plus a margin for
+   the jitter of their delivery, from the earliest the Sync can have arrived; at least an
+   interval plus the lag plus that margin from when it was seen. */
+int64_t trk_stale_window(int stale_syncs, int64_t interval_ns, int64_t lag_ns);
 /* The PTP daemon cannot be reached or does not answer: the state is UNKNOWN. */
 void tracker_unreachable(struct tracker *t, const char *why);
 

@@ -40,13 +40,10 @@ struct ptp4l {
   struct sched_fd *watch;
   struct sched_timer *timer;
   struct sched_timer *stale_timer; /* fires when the latest Sync becomes too old */
-  struct pmc_port_identity me;
+  struct pmc_session session; /* our identity, open requests, ptp4l's identity, push numbering */
   uint16_t seq;
   unsigned polls;
   /* What ptp4l told us. */
-  bool have_clock;
-  uint8_t clock[8];
-  uint16_t nports;
   uint8_t port_state[MAX_PORTS + 1];
   bool have_ports;
   int8_t log_sync_interval;  /* clamped to [-10, 10] */
@@ -61,6 +58,8 @@ struct ptp4l {
   int silent_polls;
   bool reachable, silence_logged, outage_logged;
   uint64_t malformed;
+  uint64_t dropped_since_good; /* messages dropped since the last one that counted */
+  const char *last_drop;
   struct log_ratelimit rl_bad;
 };
 
@@ -98,14 +97,16 @@ static void *ptp4l_create(struct tracker *trk, const struct conf_section *s)
   /* Pushes number from 0 per subscriber: start far from there so they are told apart. */
   p->seq = 0x8000;
   /* A stable identity for the process lifetime: renewals replace the subscription. */
-  memcpy(p->me.clock, "rcbridge", 8);
-  p->me.clock[6] = (uint8_t)(pid >> 8);
-  p->me.clock[7] = (uint8_t)pid;
   {
+    struct pmc_port_identity me;
     unsigned h = 5381;
+    memcpy(me.clock, "rcbridge", 8);
+    me.clock[6] = (uint8_t)(pid >> 8);
+    me.clock[7] = (uint8_t)pid;
     for (const char *c = tracker_name(trk); *c; c++)
       h = h * 33 + (unsigned char)*c;
-    p->me.port = (uint16_t)(1 + h % 0xfffe); /* one identity per tracker */
+    me.port = (uint16_t)(1 + h % 0xfffe); /* one identity per tracker */
+    pmc_session_init(&p->session, &me, p->domain, p->transport_specific);
   }
   p->timer = sched_timer_new(on_poll, p);
   p->stale_timer = sched_timer_new(on_stale, p);
@@ -132,7 +133,7 @@ static socklen_t make_addr(const char *name, struct sockaddr_un *sa)
 static void forget(struct ptp4l *p)
 {
   p->reachable = false;
-  p->have_clock = false;
+  pmc_session_forget(&p->session);
   p->have_status = false;
   p->have_tp = false;
   p->have_ports = false;
@@ -192,7 +193,7 @@ static void send_request(struct ptp4l *p, enum pmc_action action, uint16_t id, c
     .transport_specific = p->transport_specific,
     .domain = p->domain,
     .sequence = p->seq++,
-    .source = p->me,
+    .source = p->session.me,
     .action = action,
     .id = id,
     .data = data,
@@ -211,7 +212,10 @@ static void send_request(struct ptp4l *p, enum pmc_action action, uint16_t id, c
                               : "connection refused (ptp4l is not running)");
     else if (errno != EAGAIN)
       lose(p, strerror(errno));
+    return;
   }
+  /* Only a request that left can be answered. */
+  pmc_session_sent(&p->session, r.sequence, id);
 }
 
 static void subscribe(struct ptp4l *p, uint16_t duration, uint32_t events)
@@ -234,15 +238,12 @@ static const char *best_port_state(const struct ptp4l *p, bool *slave)
   return *slave ? "SLAVE" : pmc_port_state_name(best);
 }
 
-/* How long after the latest Sync was seen the sync data turns stale. Without TIME_SYNC pushes
-   (linuxptp 3.x) Syncs are seen only at polls, so the window spans at least 1.5 polls: else a
-   poll slower than the syncs would see every Sync go stale before the next poll. */
+/* Without TIME_SYNC pushes (linuxptp 3.x) a Sync is seen only at the poll after it. */
 static int64_t stale_after(const struct ptp4l *p)
 {
   int64_t interval = p->log_sync_interval >= 0 ? NS_PER_SEC << p->log_sync_interval
                                                : NS_PER_SEC >> -p->log_sync_interval;
-  int64_t window = (int64_t)p->stale_syncs * interval, floor = p->poll_ns + p->poll_ns / 2;
-  return !p->sync_pushed && window < floor ? floor : window;
+  return trk_stale_window(p->stale_syncs, interval, p->sync_pushed ? 0 : p->poll_ns);
 }
 
 /* The sync data is fresh while ingress_time keeps advancing: a silent master stops it within
@@ -277,6 +278,8 @@ static void evaluate(struct ptp4l *p, bool new_measurement)
 static void bad_message(struct ptp4l *p, const char *what)
 {
   p->malformed++;
+  p->dropped_since_good++;
+  p->last_drop = what;
   log_rl(&p->rl_bad, LOG_WARNING, "tracker %s: management message dropped: %s (%llu so far)",
          tracker_name(p->trk), what, (unsigned long long)p->malformed);
 }
@@ -288,15 +291,8 @@ static void handle(struct ptp4l *p, const struct pmc_msg *m)
 
   switch (m->id) {
   case PMC_ID_DEFAULT_DATA_SET:
-    if (!pmc_identity_equal(m->u.default_ds.clock_identity, m->source.clock)) {
-      bad_message(p, "DEFAULT_DATA_SET from another clock");
-      return;
-    }
-    if (!p->have_clock || !pmc_identity_equal(p->clock, m->source.clock))
-      p->next_subscribe_mono = 0; /* a new or restarted ptp4l: subscribe again now */
-    memcpy(p->clock, m->source.clock, 8);
-    p->nports = m->u.default_ds.number_ports;
-    p->have_clock = true;
+    /* The session learnt ptp4l's identity from it: a new or restarted ptp4l, subscribe now. */
+    p->next_subscribe_mono = 0;
     break;
   case PMC_ID_PORT_DATA_SET:
     if (m->u.port_ds.port.port >= 1 && m->u.port_ds.port.port <= MAX_PORTS) {
@@ -342,6 +338,9 @@ static void handle(struct ptp4l *p, const struct pmc_msg *m)
 static void on_stale(void *arg)
 {
   struct ptp4l *p = arg;
+  /* A Sync already queued is not late: this loop's own delay must not count against ptp4l. */
+  if (p->fd >= 0)
+    on_readable(p, EPOLLIN);
   if (p->have_ports && p->have_status)
     evaluate(p, false);
 }
@@ -377,6 +376,7 @@ static void on_readable(void *arg, uint32_t revents)
   for (int reads = 0; reads < MAX_READS_PER_WAKE; reads++) {
     struct pmc_msg m;
     enum pmc_parse_error e;
+    enum pmc_verdict v;
     long uid;
     ssize_t n = receive(p, buf, sizeof(buf), &uid);
 
@@ -387,39 +387,21 @@ static void on_readable(void *arg, uint32_t revents)
       continue;
     }
     e = pmc_parse(buf, (size_t)n, &m);
-    if (e == PMC_ERR_STATUS) {
-      log_rl(&p->rl_bad, LOG_WARNING, "tracker %s: ptp4l refused management id 0x%04x: error %u",
-             tracker_name(p->trk), m.id, m.error_code);
-      continue;
-    }
-    if (e != PMC_OK) {
+    if (e != PMC_OK && e != PMC_ERR_STATUS) {
       bad_message(p, pmc_parse_error_str(e));
       continue;
     }
-    /* Replies and pushes are addressed to us and come from ptp4l's own clock. */
-    if (m.target.port != p->me.port || !pmc_identity_equal(m.target.clock, p->me.clock)) {
-      bad_message(p, "addressed to another client");
+    /* Only replies to our own open requests, and the pushes subscribed to, from the clock
+       that DEFAULT_DATA_SET named: nothing else may change anything. */
+    v = pmc_session_check(&p->session, &m);
+    if (v != PMC_REPLY && v != PMC_PUSH) {
+      bad_message(p, pmc_verdict_str(v));
       continue;
     }
-    if (m.domain != p->domain) {
-      bad_message(p, "from another domain");
-      continue;
-    }
-    /* Replies echo a recent sequenceId of ours; pushes carry their own numbering but only
-       for the datasets a subscription sends. */
-    if ((uint16_t)(p->seq - 1 - m.sequence) >= 64) {
-      if (m.id != PMC_ID_PORT_DATA_SET && m.id != PMC_ID_TIME_STATUS_NP &&
-          m.id != PMC_ID_PARENT_DATA_SET) {
-        bad_message(p, "a reply to no request of ours");
-        continue;
-      }
+    if (v == PMC_PUSH) {
       log_debug("tracker %s: push of management id 0x%04x", tracker_name(p->trk), m.id);
       if (m.id == PMC_ID_TIME_STATUS_NP)
         p->sync_pushed = true;
-    }
-    if (p->have_clock && m.id != PMC_ID_DEFAULT_DATA_SET && !pmc_identity_equal(m.source.clock, p->clock)) {
-      bad_message(p, "from a foreign clock identity");
-      continue;
     }
     if (!p->reachable) {
       if (p->outage_logged || p->silence_logged)
@@ -431,6 +413,12 @@ static void on_readable(void *arg, uint32_t revents)
       p->silence_logged = false;
     }
     p->silent_polls = 0;
+    p->dropped_since_good = 0;
+    if (e == PMC_ERR_STATUS) {
+      log_rl(&p->rl_bad, LOG_WARNING, "tracker %s: ptp4l refused management id 0x%04x: %s",
+             tracker_name(p->trk), m.id, pmc_mgmt_error_str(m.error_code));
+      continue;
+    }
     handle(p, &m);
   }
 }
@@ -446,10 +434,17 @@ static void on_poll(void *arg)
 
   if (++p->silent_polls > SILENCE_POLLS) {
     if (!p->silence_logged && p->outage_logged == false) {
-      log_warn("tracker %s: ptp4l at %s does not answer (%d requests). ptp4l silently drops "
+      char dropped[160] = "";
+      /* Messages that failed the checks are not ptp4l's answers: say so, they may hide it. */
+      if (p->dropped_since_good)
+        snprintf(dropped, sizeof(dropped),
+                 "; %llu other messages dropped meanwhile, the latest: %s",
+                 (unsigned long long)p->dropped_since_good, p->last_drop);
+      log_warn("tracker %s: ptp4l at %s does not answer (%d requests%s). ptp4l silently drops "
                "management messages of another domainNumber or transportSpecific: this "
                "tracker uses domain %u, transport_specific %u",
-               tracker_name(p->trk), p->server, SILENCE_POLLS, p->domain, p->transport_specific);
+               tracker_name(p->trk), p->server, SILENCE_POLLS, dropped, p->domain,
+               p->transport_specific);
       p->silence_logged = true;
     }
     if (p->reachable || tracker_state(p->trk) != TRK_UNKNOWN) {
@@ -466,7 +461,7 @@ static void on_poll(void *arg)
   }
 
   p->polls++;
-  if (!p->have_clock) {
+  if (!p->session.have_clock) {
     send_request(p, PMC_GET, PMC_ID_DEFAULT_DATA_SET, NULL, 0);
     send_request(p, PMC_GET, PMC_ID_PORT_DATA_SET, NULL, 0);
     return;
@@ -496,7 +491,7 @@ static void ptp4l_destroy(void *priv)
 {
   struct ptp4l *p = priv;
 
-  if (p->fd >= 0 && p->have_clock)
+  if (p->fd >= 0 && p->session.have_clock)
     subscribe(p, 0, 0); /* unsubscribe: ptp4l would otherwise push to a dead address */
   sched_timer_free(p->timer);
   sched_timer_free(p->stale_timer);

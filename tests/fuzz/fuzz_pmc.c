@@ -1,8 +1,11 @@
 /* libFuzzer target: ptp4l management datagrams. Any input must parse or be rejected without a
-   read outside it; a decoded message must be usable. The input also drives the encoder, whose
+   read outside it; a decoded message must be usable and go through the trust rules
+   (pmc_session) without counting from a foreign clock. The input also drives the encoder, whose
    output, turned into a RESPONSE, must parse back to the same id and data. Seeds in
    corpus/pmc/: `build/tests/test_pmc_msg tests/fuzz/corpus/pmc` writes the synthetic ones;
-   ptp4l-3.1.1-*.bin are replies captured from a real ptp4l 3.1.1 (Debian 12). */
+   ptp4l-3.1.1-*.bin are replies captured from a real ptp4l 3.1.1 (Debian 12), ptp4l-4.2-*.bin a
+   subscription reply and the first two pushes (numbered 0 and 1) from linuxptp 4.2 (Debian 13). */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +83,43 @@ static void round_trip(const uint8_t *data, size_t size)
   }
 }
 
+/* The trust rules on whatever parsed: a session that asked for everything with the message's
+   own sequenceId (and for DEFAULT_DATA_SET first) and was pushed to. Nothing counts unless it
+   is addressed to the session, in its domain, and from the clock DEFAULT_DATA_SET named. */
+static void judge(const struct pmc_msg *m)
+{
+  static const uint16_t ids[] = {PMC_ID_DEFAULT_DATA_SET, PMC_ID_PORT_DATA_SET,
+                                 PMC_ID_TIME_STATUS_NP, PMC_ID_SUBSCRIBE_EVENTS_NP};
+  struct pmc_session s;
+  enum pmc_verdict v;
+
+  pmc_session_init(&s, &m->target, m->domain, m->transport_specific);
+  for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+    pmc_session_sent(&s, m->sequence, ids[i]);
+  for (int round = 0; round < 3; round++) {
+    bool had_clock = s.have_clock;
+    v = pmc_session_check(&s, m);
+    if (strcmp(pmc_verdict_str(v), "?") == 0)
+      abort();
+    if ((v == PMC_REPLY || v == PMC_PUSH) && s.have_clock &&
+        !pmc_identity_equal(s.clock, m->source.clock))
+      abort(); /* counted from a foreign clock */
+    if (v == PMC_PUSH && (!had_clock || !s.subscribed))
+      abort(); /* a push before the identity or the subscription */
+    if (!had_clock && s.have_clock && m->id != PMC_ID_DEFAULT_DATA_SET)
+      abort(); /* the identity learnt from anything else */
+  }
+  /* Someone else's message never counts. */
+  {
+    struct pmc_port_identity other = m->target;
+    other.port ^= 1;
+    pmc_session_init(&s, &other, m->domain, m->transport_specific);
+    pmc_session_sent(&s, m->sequence, m->id);
+    if (pmc_session_check(&s, m) != PMC_DROP_TARGET)
+      abort();
+  }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   struct pmc_msg m;
@@ -87,6 +127,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
   if (e == PMC_OK)
     touch(&m);
+  if (e == PMC_OK || e == PMC_ERR_STATUS)
+    judge(&m);
   else if (strlen(pmc_parse_error_str(e)) == 0 || (e == PMC_ERR_STATUS && m.error_code == 0xABCD))
     sink = 1;
   if (e == PMC_OK && (size < PMC_MIN_MSG || m.version != 2))

@@ -1,4 +1,5 @@
-/* Unit tests: the tracker state machine, its watchers, and what it tells gated sources. */
+/* Unit tests: the tracker state machine, its watchers, what it tells gated sources, and the
+   stale window. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -69,6 +70,40 @@ static void run_loop(int ms)
     sd_event_run(sched_event(), 10000);
 }
 
+/* The stale window: stale_syncs intervals plus a jitter margin of half an interval within
+   [0.1 s, 0.25 s], from the earliest the Sync can have come (a lag before it was seen); never
+   less than an interval, the lag and the margin. Checked for every allowed stale_syncs and
+   logSyncInterval. */
+static void test_stale_window(void)
+{
+  const int64_t ms = 1000000;
+  const int64_t lags[] = {0, 10 * ms, 250 * ms, 10000 * ms};
+  int bad = 0;
+
+  CHECK_EQ_INT(trk_stale_window(1, 250 * ms, 0), 375 * ms);
+  CHECK_EQ_INT(trk_stale_window(3, 250 * ms, 0), 875 * ms);
+  CHECK_EQ_INT(trk_stale_window(1, 62500000, 0), 162500000);
+  CHECK_EQ_INT(trk_stale_window(3, 1000 * ms, 0), 3250 * ms);
+  CHECK_EQ_INT(trk_stale_window(1, 1000 * ms, 250 * ms), 1500 * ms);
+  CHECK_EQ_INT(trk_stale_window(3, 1000 * ms, 250 * ms), 3000 * ms); /* linuxptp 3.x defaults */
+  CHECK_EQ_INT(trk_stale_window(1, 250 * ms, 1000 * ms), 1375 * ms);
+  CHECK_EQ_INT(trk_stale_window(3, 62500000, 250 * ms), 412500000);
+  for (int n = 1; n <= 1000; n++)
+    for (int lg = -10; lg <= 10; lg++)
+      for (size_t k = 0; k < sizeof(lags) / sizeof(lags[0]); k++) {
+        int64_t i = lg >= 0 ? 1000000000LL << lg : 1000000000LL >> -lg, lag = lags[k];
+        int64_t w = trk_stale_window(n, i, lag), m = w - ((int64_t)n * i - lag);
+        /* Syncs that keep coming, seen a lag late, an interval apart and 0.1 s more (a loaded
+           host), are never stale; the margin over stale_syncs intervals from the earliest the
+           last Sync can have come is 0.1 to 0.25 s unless that floor is higher; with pushes
+           the loss shows within 0.25 s of stale_syncs intervals. */
+        if (w < i + lag + 100 * ms || (w > i + lag + 250 * ms && (m < 100 * ms || m > 250 * ms)) ||
+            (lag == 0 && (w - (int64_t)n * i < 100 * ms || w - (int64_t)n * i > 250 * ms)))
+          bad++;
+      }
+  CHECK_EQ_INT(bad, 0);
+}
+
 int main(void)
 {
   char path[] = "/tmp/rb-test-tracker-XXXXXX", err[512];
@@ -80,6 +115,7 @@ int main(void)
 
   log_init(true, LOG_ERR);
   sched_init();
+  test_stale_window();
   fputs("[tracker ptp]\ntype = statime\nsocket = /nonexistent/observe\npoll_interval = 60\n"
         "holdover = 0.05\nlock_updates = 3\nmax_offset = 100\nmax_clock_class = 7\n", f);
   fclose(f);
