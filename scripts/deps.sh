@@ -1,11 +1,19 @@
 #!/bin/sh
-# Installs every Debian 12 package the build, tests, demo and benchmarks need. Idempotent:
-# does nothing when all are present. Never starts services (policy-rc.d denies it).
+# Installs every package the build, tests, demo and benchmarks need, on Debian 12 (bookworm) or
+# Debian 13 (trixie). Idempotent: does nothing when all are present. Never starts services
+# (policy-rc.d denies it).
 set -eu
 
 PKGS="make gcc pkg-config libc6-dev libsystemd-dev libjansson-dev libgps-dev libiniparser-dev
-pps-tools groff-base clang libclang-rt-14-dev valgrind chrony gpsd gpsd-clients python3-gps linuxptp
+pps-tools groff-base clang valgrind chrony gpsd gpsd-clients python3-gps linuxptp
 python3-ntp iproute2 util-linux procps gcc-multilib strace"
+# Names that differ between releases.
+release=$(. /etc/os-release && echo "${VERSION_ID:-}")
+case "$release" in
+  12*) PKGS="$PKGS libclang-rt-14-dev" ;;
+  # ntpd-rs (a sock consumer) is packaged from Debian 13 on.
+  *) PKGS="$PKGS libclang-rt-dev ntpd-rs" ;;
+esac
 
 missing=""
 for p in $PKGS; do
