@@ -24,7 +24,19 @@ cleanup() {
 trap cleanup EXIT
 
 fail() { echo "FAIL: $*"; dump_logs; exit 1; }
+# A skip's last line is its reason. In CI (tests/run.sh with RB_STRICT_SKIPS=1) a skip counts
+# as a failure, except skip_before_debian's: software this Debian release does not package.
 skip() { echo "skipped: $*"; exit 77; }
+# skip_before_debian N REASON: skips (allowed in CI) on Debian releases before N; returns on N
+# and later, where the test must run.
+skip_before_debian() {
+  local v
+  v=$(. /etc/os-release 2>/dev/null && echo "${VERSION_ID%%.*}")
+  if [ "${v:-0}" -lt "$1" ] 2>/dev/null; then
+    echo "skipped, not on Debian ${v:-?}: $2"
+    exit 77
+  fi
+}
 note() { echo "--- $*"; }
 
 dump_logs() {
@@ -75,7 +87,12 @@ stop_chronyd() {
   wait "$CHRONYD_PID" 2>/dev/null
 }
 
-chronyc_() { chronyc -h "$T/chrony/chronyd.sock" "$@"; }
+# A chronyc that has the -u option drops to its compiled-in user (_chrony) by default and could
+# then not reach a command socket under this 0700 tree: keep it root there. (Debian's 4.3 and
+# 4.6 have no -u and stay root.)
+CHRONYC_ARGS=()
+chronyc -u root -v >/dev/null 2>&1 && CHRONYC_ARGS=(-u root)
+chronyc_() { chronyc "${CHRONYC_ARGS[@]}" -h "$T/chrony/chronyd.sock" "$@"; }
 
 # start_bridge CONF [FAKE ENV...]: the real binary with the fake /dev/ptpN library preloaded.
 start_bridge() {
@@ -90,6 +107,19 @@ stop_bridge() {
   kill "$BRIDGE_PID" 2>/dev/null
   wait "$BRIDGE_PID"
   BRIDGE_RC=$?
+}
+
+# nobody_binaries: copies of the bridge and the fake library that the user nobody can run
+# wherever the checkout lies (a clone under a 0700 home is not readable by nobody). Sets
+# NOBODY_BIN and NOBODY_FAKELIB; leaves $T traversable (0711).
+nobody_binaries() {
+  chmod 711 "$T"
+  mkdir -p -m 755 "$T/nobody"
+  install -m 755 "$RB_BIN" "$T/nobody/refclock-bridge"
+  install -m 644 "$FAKELIB" "$T/nobody/libfakedev.so"
+  NOBODY_BIN=$T/nobody/refclock-bridge NOBODY_FAKELIB=$T/nobody/libfakedev.so
+  setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$NOBODY_BIN" \
+    || fail "$NOBODY_BIN is not executable by nobody"
 }
 
 bridge_log_has() { grep -q -- "$1" "$T/bridge.log"; }
