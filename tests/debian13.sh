@@ -6,6 +6,7 @@
 # anew. Each run clones the committed HEAD of this checkout into the root, runs `make check`
 # there in private mount, IPC and PID namespaces (nothing mounted leaks out; nothing
 # started outlives the run), and ends with its own "debian13: N passed, N failed".
+# D13_CMD replaces `make check` (e.g. D13_CMD='make deps check-build && tests/run.sh 24-phc').
 set -eu
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
@@ -73,8 +74,9 @@ unshare --mount --ipc --pid --fork --propagation private bash -c '
   if [ -n "$shared" ]; then mount --bind "$shared" "$R/root/ci/shared"; mount -o remount,bind,ro "$R/root/ci/shared"; fi
   exec chroot "$R" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     HOME=/root LANG=C.UTF-8 RB_STRICT_SKIPS="$3" FUZZ_TIME="$4" ${5:+FUZZ_SEED=$5} \
-    bash -c "cd /root/ci/p && make check"
-' check-debian13 "$ROOT" "$shared" "${RB_STRICT_SKIPS:-0}" "${FUZZ_TIME:-120}" "${FUZZ_SEED:-}" 2>&1 | tee "$log"
+    bash -c "cd /root/ci/p && $6"
+' check-debian13 "$ROOT" "$shared" "${RB_STRICT_SKIPS:-0}" "${FUZZ_TIME:-120}" "${FUZZ_SEED:-}" \
+  "${D13_CMD:-make check}" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
 rm -rf "$work"
