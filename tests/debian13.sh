@@ -38,9 +38,6 @@ if [ -n "${D13_FRESH:-}" ] || [ ! -e "$ROOT/.ready" ]; then
   # Package scripts inside must never start a service (chronyd or gpsd would run on the host).
   printf '#!/bin/sh\nexit 101\n' > "$ROOT.new/usr/sbin/policy-rc.d"
   chmod 755 "$ROOT.new/usr/sbin/policy-rc.d"
-  # A throw-away root: dpkg need not fsync, and nothing reads the packages' documentation.
-  echo force-unsafe-io > "$ROOT.new/etc/dpkg/dpkg.cfg.d/refclock-bridge-ci"
-  printf 'path-exclude=/usr/share/%s/*\n' doc man info locale >> "$ROOT.new/etc/dpkg/dpkg.cfg.d/refclock-bridge-ci"
   touch "$ROOT.new/.ready"
   mv "$ROOT.new" "$ROOT"
   echo "check-debian13: root made in $(( $(date +%s) - start )) s"
@@ -48,6 +45,9 @@ else
   echo "check-debian13: reusing $ROOT (D13_FRESH=1 makes it anew)"
 fi
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+# A throw-away root: dpkg need not fsync, and nothing reads the packages' documentation.
+{ echo force-unsafe-io; printf 'path-exclude=/usr/share/%s/*\n' doc man info locale; } \
+  > "$ROOT/etc/dpkg/dpkg.cfg.d/refclock-bridge-ci"
 
 # The clone: committed HEAD, as CI sees it. The peers' material next to the checkout
 # (../shared/peers, e.g. statime) is mounted read-only at the same relative place.
