@@ -71,7 +71,7 @@ unpack_linuxptp() { # SUITE ROOT
   # shellcheck disable=SC2086
   apt-get $apt_private update -q >/dev/null
   # shellcheck disable=SC2086
-  (cd "$st" && apt-get $apt_private download -q linuxptp >/dev/null)
+  (cd "$st" && apt-get $apt_private download -q "linuxptp/$1" >/dev/null)
   mkdir -p "$2"
   dpkg-deb -x "$st"/linuxptp_*.deb "$2"
   rm -rf "$st"
