@@ -81,7 +81,7 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS)
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(INCLUDES) $(PKG_CFLAGS) \
-		$(INI_CFLAGS) -o $@ $^ $(LIBS)
+		$(INI_CFLAGS) -DLIBGPS_SONAME='"$(LIBGPS_SONAME)"' -o $@ $^ $(LIBS)
 fuzz: $(FUZZ_BINS)
 
 asan:
