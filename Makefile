@@ -1,5 +1,6 @@
 # refclock-bridge build. `make` builds build/refclock-bridge; `make check` installs the
-# dependencies, builds with -Werror, and runs every test (also under ASan+UBSan).
+# dependencies, builds with -Werror, and runs every test (also under ASan+UBSan);
+# `make check-debian13` runs `make check` inside a Debian 13 root (tests/debian13.sh).
 
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
@@ -40,7 +41,7 @@ CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all tests check check-build demo bench install clean deps fuzz asan
+.PHONY: all tests check check-build check-debian13 demo bench install clean deps fuzz asan
 
 all: $(BUILD)/refclock-bridge
 
@@ -104,6 +105,9 @@ check-build:
 check: deps
 	$(MAKE) check-build
 	tests/run.sh
+
+check-debian13:
+	tests/debian13.sh
 
 demo: deps
 	$(MAKE) all $(BUILD)/tests/libfakedev.so

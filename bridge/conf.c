@@ -352,7 +352,8 @@ static bool load_section(struct conf *c, dictionary *d, const char *secname,
   }
 
   /* Every key given must be known. */
-  for (ssize_t i = 0; i < d->size; i++) {
+  /* d->size is an int in iniparser 4.1 and a size_t in 4.2 */
+  for (size_t i = 0; i < (size_t)d->size; i++) {
     const char *k = d->key[i];
     struct conf_value *v;
     if (!k || strncmp(k, secname, prefix_len) != 0 || k[prefix_len] != ':')
@@ -496,7 +497,7 @@ struct conf *conf_load(const char *path, const struct conf_kind *kinds, size_t n
     fail_raw(c, "%s: %s", path, ini_error[0] ? ini_error : "cannot parse");
     goto fail;
   }
-  for (ssize_t i = 0; i < d->size; i++)
+  for (size_t i = 0; i < (size_t)d->size; i++)
     if (d->key[i] && d->key[i][0] == ':') {
       fail_raw(c, "%s: key '%s' is outside any section", path, d->key[i] + 1);
       break;

@@ -118,7 +118,8 @@ PIDS+=($BRIDGE_PID)
 
 printf 'waiting for a 3D fix and serial time from gpsd'
 for _ in $(seq 60); do
-  [ "$(grep -c 'NMEA' "$D/refclocks.log" 2>/dev/null)" -ge 3 ] && break
+  # refclocks.log appears only with chronyd's first sample: until then the count is 0
+  [ "$(cat "$D/refclocks.log" 2>/dev/null | grep -c 'NMEA')" -ge 3 ] && break
   printf '.'; sleep 0.5
 done
 echo
@@ -128,7 +129,11 @@ echo "   (PPS is added only now: pulses numbered with an uncalibrated serial tim
 write_conf "$fudge" pps
 kill -HUP "$BRIDGE_PID"
 
-cc() { chronyc -h "$D/chronyd.sock" "$@"; }
+# A chronyc with -u drops to _chrony by default and cannot reach $D then; older ones stay root.
+chronyc_user=""
+chronyc -u root -v >/dev/null 2>&1 && chronyc_user="-u root"
+# shellcheck disable=SC2086
+cc() { chronyc $chronyc_user -h "$D/chronyd.sock" "$@"; }
 printf 'waiting for chronyd to select PPS'
 for _ in $(seq 60); do
   cc -n sources 2>/dev/null | grep -q '^#\* PPS' && break

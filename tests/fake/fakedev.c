@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -598,7 +599,8 @@ static int ptp_ioctl(struct fake_dev *d, int fd, unsigned int req, void *arg)
   struct ptp_sys_offset_extended *ext = arg;
   struct ptp_sys_offset *bas = arg;
   int64_t t, after, prev = INT64_MIN;
-  unsigned need;
+  unsigned need, hdr[4];
+  _Static_assert(offsetof(struct ptp_sys_offset_extended, ts) == sizeof(hdr), "4-word header");
   (void)fd;
   switch (req) {
   case PTP_CLOCK_GETCAPS: case PTP_CLOCK_GETCAPS2: need = 0; break;
@@ -626,9 +628,12 @@ static int ptp_ioctl(struct fake_dev *d, int fd, unsigned int req, void *arg)
     to_ptp(clock_ns(CLOCK_MONOTONIC_RAW), &pre->sys_monoraw);
     return 0;
   case M_EXTENDED:
-    /* kernels before the clock-id extension reject any non-zero reserved word */
-    if (ext->n_samples < 1 || ext->n_samples > PTP_MAX_SAMPLES || ext->rsv[0] || ext->rsv[1] ||
-        ext->rsv[2])
+    /* The header is four 32-bit words: n_samples, then rsv[3] before Linux 6.12, clockid and
+       rsv[2] from 6.12 on (uapi headers differ, the ABI does not). Read it by word: naming
+       rsv[2] under the newer header would read the first timestamp instead. Word 1 must be 0
+       (CLOCK_REALTIME, the only clock emulated: a kernel before 6.12 also accepts only 0). */
+    memcpy(hdr, ext, sizeof(hdr));
+    if (ext->n_samples < 1 || ext->n_samples > PTP_MAX_SAMPLES || hdr[1] || hdr[2] || hdr[3])
       return fail(EINVAL);
     for (unsigned i = 0; i < ext->n_samples; i++) {
       t = clock_ns(CLOCK_REALTIME); /* a fresh reading per sample, never before the last */

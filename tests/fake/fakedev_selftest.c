@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,12 +185,21 @@ static void run_checks(void)
   errno = 0;
   check(ext(fd, PTP_MAX_SAMPLES + 1, &x) && errno == EINVAL,
         "EXTENDED n_samples=26 -> EINVAL");
-  memset(&x, 0, sizeof(x));
-  x.n_samples = 1;
-  x.rsv[0] = 1;
-  errno = 0;
-  check(ioctl(fd, PTP_SYS_OFFSET_EXTENDED, &x) && errno == EINVAL,
-        "EXTENDED rsv[0]!=0 -> EINVAL");
+  for (int w = 1; w < 4; w++) { /* header words 1-3: rsv[3], or clockid and rsv[2] (>= 6.12) */
+    memset(&x, 0, sizeof(x));
+    x.n_samples = 1;
+    memcpy((char *)&x + 4 * w, &(unsigned){1}, 4);
+    errno = 0;
+    check(ioctl(fd, PTP_SYS_OFFSET_EXTENDED, &x) && errno == EINVAL,
+          "EXTENDED header word %d != 0 -> EINVAL", w);
+  }
+  /* The caller zeroes only the header, as the kernel requires: the timestamps it asks for may
+     hold anything (the fake once read the first one as a reserved word under 6.12 headers). */
+  memset(&x, 0xa5, sizeof(x));
+  memset(&x, 0, offsetof(struct ptp_sys_offset_extended, ts));
+  x.n_samples = 2;
+  r = ioctl(fd, PTP_SYS_OFFSET_EXTENDED, &x);
+  check(!r && ext_exact(&x, OFFSET, 400, &nslow), "EXTENDED, only the header zeroed");
 
   memset(&b, 0, sizeof(b));
   b.n_samples = 5;
@@ -371,7 +381,7 @@ static int pps_mode(int fd)
    About 4.5 s, mostly waiting for pulses. */
 static void run_pps_checks(void)
 {
-  pps_handle_t h0, h1, h2;
+  pps_handle_t h0 = -1, h1 = -1, h2 = -1; /* a failed time_pps_create() leaves them unset */
   pps_params_t pp;
   pps_info_t in, in2;
   struct pps_fdata fdata;

@@ -5,7 +5,11 @@
 NTPD=$NTPSEC_ROOT/usr/sbin/ntpd
 NTPQ=$NTPSEC_ROOT/usr/bin/ntpq
 [ -x "$NTPD" ] || skip "ntpsec is not unpacked at $NTPSEC_ROOT (make deps)"
-if ss -uln 2>/dev/null | grep -q ':123 '; then skip "UDP port 123 is taken: another ntpd runs"; fi
+# ntpd and ntpq in a network namespace of their own: port 123 may be taken on the machine (SHM
+# is per IPC namespace, not per network namespace).
+NS_NTP=rbn$$
+ip netns add "$NS_NTP" && NETNS+=("$NS_NTP") || fail "cannot create a network namespace"
+ip -n "$NS_NTP" link set lo up
 shm_unit 2
 shm_unit 3
 
@@ -22,7 +26,7 @@ restrict default ignore
 restrict 127.0.0.1
 restrict ::1
 CONF
-$NOTIME "$NTPD" -n -c "$T/ntp/ntp.conf" -p "$T/ntp/ntpd.pid" -l "$T/ntpd.log" -I lo &
+ip netns exec "$NS_NTP" $NOTIME "$NTPD" -n -c "$T/ntp/ntp.conf" -p "$T/ntp/ntpd.pid" -l "$T/ntpd.log" -I lo &
 PIDS+=($!)
 
 cat > "$T/bridge.conf" <<CONF
@@ -59,11 +63,12 @@ for refid in SOCK SHM3; do
   done
 done
 
-ntpd_offset() { "$NTPQ" -c "rv &1 offset,reach" 127.0.0.1 2>/dev/null; }
+ntpq_() { ip netns exec "$NS_NTP" "$NTPQ" "$@"; }
+ntpd_offset() { ntpq_ -c "rv &1 offset,reach" 127.0.0.1 2>/dev/null; }
 ntpd_reached() { ntpd_offset | grep -q 'reach=0*[1-7][0-7]*'; }
-wait_for 30 ntpd_reached || { "$NTPQ" -p 127.0.0.1; fail "ntpd never reached SHM(2)"; }
+wait_for 30 ntpd_reached || { ntpq_ -p 127.0.0.1; fail "ntpd never reached SHM(2)"; }
 sleep 9
-"$NTPQ" -p 127.0.0.1
+ntpq_ -p 127.0.0.1
 out=$(ntpd_offset)
 echo "ntpq: $out"
 off=$(echo "$out" | sed -n 's/.*offset=\([-0-9.]*\).*/\1/p')

@@ -13,7 +13,7 @@ sys.exit(0 if libc.shmget(0x4E545030 + $1, $2, 0o1000 | $3) >= 0 else 1)"
 mkseg 11 48 0o600 || fail "cannot make the test segment"
 mkseg 12 96 0o600 || fail "cannot make the test segment"
 chmod 711 "$T"
-setpriv --reuid=nobody --regid=nogroup --clear-groups test -r "$FAKELIB" || skip "$FAKELIB not readable by nobody"
+nobody_binaries
 
 printf '[source a]\ntype = phc\ndevice = /dev/ptp0\ninterval = 0.25\noutputs = s\n[output s]\ntype = shm\nunit = 11\n' > "$T/a.conf"
 start_bridge "$T/a.conf" FAKEDEV_PTP=/dev/ptp0
@@ -29,8 +29,8 @@ stop_bridge
 printf '[source b]\ntype = phc\ndevice = /dev/ptp0\noutputs = s\n[output s]\ntype = shm\nunit = 12\nmode = 0644\n' > "$T/b.conf"
 chmod 644 "$T/b.conf"
 : > "$T/bridge.log"
-env LD_PRELOAD="$FAKELIB" FAKEDEV_PTP=/dev/ptp0 \
-  setpriv --reuid=nobody --regid=nogroup --clear-groups "$RB_BIN" -f -c "$T/b.conf" >> "$T/bridge.log" 2>&1 &
+env LD_PRELOAD="$NOBODY_FAKELIB" FAKEDEV_PTP=/dev/ptp0 \
+  setpriv --reuid=nobody --regid=nogroup --clear-groups "$NOBODY_BIN" -f -c "$T/b.conf" >> "$T/bridge.log" 2>&1 &
 BRIDGE_PID=$!
 PIDS+=("$BRIDGE_PID")
 wait_for 5 bridge_log_has "not writable" || fail "no EACCES message"

@@ -1,14 +1,20 @@
-# A real ptp4l 3.1.1 pair in network namespaces (software timestamping, free_running) drives
-# the tracker: UNKNOWN/FREERUN -> LOCKED; the PHC gate opens only then (SHM leap 3 before);
+# A real ptp4l pair in network namespaces (software timestamping, free_running) drives the
+# tracker: UNKNOWN/FREERUN -> LOCKED; the PHC gate opens only then (SHM leap 3 before);
 # TAI-UTC and leap61 come from ptp4l's TIME_PROPERTIES; the master killed: HOLDOVER at once
 # (port-state push), FREERUN after the configured holdover; the master back: LOCKED again.
+# The system's linuxptp (3.1.1 on Debian 12, 4.2 on Debian 13; the -otherptp variant the other).
 . "$(dirname "$0")/lib.sh"
+# A free-running linuxptp >= 4.0 grandmaster drops a pending leap second at once: the leap
+# flags then come from a 3.x grandmaster, through the tracked 4.x slave (which passes its
+# parent's flags on as they are).
+[ "$(linuxptp_major "$PTP4L_BIN")" -ge 4 ] && master_linuxptp3
+note "slave: $PTP4L_BIN $("$PTP4L_BIN" -v); master: $PTP4L_M_BIN $("$PTP4L_M_BIN" -v)"
 ptp_netns_setup
 shm_unit 30
 start_chronyd "refclock SOCK $T/chrony/phc0.sock refid PHC0 poll 0 filter 1"
-ptp4l_start m
+# The slave first, alone: the tracker sees it FREERUN and the gate must be closed; the master
+# comes after that check (linuxptp 4.x locks within about a second).
 ptp4l_start s
-ptp4l_certain
 cat > "$T/bridge.conf" <<CONF
 [tracker ptp]
 type = ptp4l
@@ -32,7 +38,10 @@ unit = 30
 CONF
 start_bridge "$T/bridge.conf" FAKEDEV_PTP=/dev/ptp0 FAKEDEV_PTP0=offset_ns=37000123456
 field() { shm_read 30 | awk -v f="$1" '{print $f}'; }
+wait_for 5 bridge_log_has "tracker ptp: .* -> FREERUN" || fail "the tracker did not see the lone slave FREERUN"
 wait_for 2 bash -c "python3 $HERE/shmread.py 30 | awk '{exit !(\$2 == 3)}'" || fail "gate open before LOCKED"
+ptp4l_start m
+ptp4l_certain
 wait_for 20 bridge_log_has "tracker ptp: .* -> LOCKED" || fail "never LOCKED"
 grep -E "tracker ptp|gate" "$T/bridge.log"
 # ptp4l says currentUtcOffset 37 but not valid yet: the static 30 applies (offset 7.000123456 s).

@@ -40,8 +40,12 @@ start_bridge "$T/bridge.conf"
 wait_for 20 bridge_log_has "tracker slave: .* -> LOCKED" || fail "slave tracker never LOCKED"
 wait_for 5 bridge_log_has "tracker master: UNKNOWN -> FREERUN: no port in SLAVE" \
   || fail "master tracker is not FREERUN"
-wait_for 5 bridge_log_has "tracker master: port 1 LISTENING -> MASTER" \
-  || fail "master tracker did not see its port become MASTER"
+# linuxptp 4.x may be MASTER before the tracker's first answer: then FREERUN names it.
+master_seen() {
+  bridge_log_has "tracker master: port 1 LISTENING -> MASTER" ||
+    bridge_log_has "tracker master: UNKNOWN -> FREERUN: no port in SLAVE (MASTER)"
+}
+wait_for 5 master_seen || fail "master tracker did not see its port become MASTER"
 wait_for 5 bridge_log_has "tracker wrongdomain: ptp4l at .* does not answer (8 requests).*domain 24" \
   || fail "no wrong-domain diagnostic"
 grep -E "does not answer" "$T/bridge.log" | sed 's/.*warning: //'

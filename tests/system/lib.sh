@@ -24,7 +24,19 @@ cleanup() {
 trap cleanup EXIT
 
 fail() { echo "FAIL: $*"; dump_logs; exit 1; }
+# A skip's last line is its reason. In CI (tests/run.sh with RB_STRICT_SKIPS=1) a skip counts
+# as a failure, except skip_before_debian's: software this Debian release does not package.
 skip() { echo "skipped: $*"; exit 77; }
+# skip_before_debian N REASON: skips (allowed in CI) on Debian releases before N; returns on N
+# and later, where the test must run.
+skip_before_debian() {
+  local v
+  v=$(. /etc/os-release 2>/dev/null && echo "${VERSION_ID%%.*}")
+  if [ "${v:-0}" -lt "$1" ] 2>/dev/null; then
+    echo "skipped, not on Debian ${v:-?}: $2"
+    exit 77
+  fi
+}
 note() { echo "--- $*"; }
 
 dump_logs() {
@@ -75,7 +87,12 @@ stop_chronyd() {
   wait "$CHRONYD_PID" 2>/dev/null
 }
 
-chronyc_() { chronyc -h "$T/chrony/chronyd.sock" "$@"; }
+# A chronyc that has the -u option drops to its compiled-in user (_chrony) by default and could
+# then not reach a command socket under this 0700 tree: keep it root there. (Debian's 4.3 and
+# 4.6 have no -u and stay root.)
+CHRONYC_ARGS=()
+chronyc -u root -v >/dev/null 2>&1 && CHRONYC_ARGS=(-u root)
+chronyc_() { chronyc "${CHRONYC_ARGS[@]}" -h "$T/chrony/chronyd.sock" "$@"; }
 
 # start_bridge CONF [FAKE ENV...]: the real binary with the fake /dev/ptpN library preloaded.
 start_bridge() {
@@ -90,6 +107,19 @@ stop_bridge() {
   kill "$BRIDGE_PID" 2>/dev/null
   wait "$BRIDGE_PID"
   BRIDGE_RC=$?
+}
+
+# nobody_binaries: copies of the bridge and the fake library that the user nobody can run
+# wherever the checkout lies (a clone under a 0700 home is not readable by nobody). Sets
+# NOBODY_BIN and NOBODY_FAKELIB; leaves $T traversable (0711).
+nobody_binaries() {
+  chmod 711 "$T"
+  mkdir -p -m 755 "$T/nobody"
+  install -m 755 "$RB_BIN" "$T/nobody/refclock-bridge"
+  install -m 644 "$FAKELIB" "$T/nobody/libfakedev.so"
+  NOBODY_BIN=$T/nobody/refclock-bridge NOBODY_FAKELIB=$T/nobody/libfakedev.so
+  setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$NOBODY_BIN" \
+    || fail "$NOBODY_BIN is not executable by nobody"
 }
 
 bridge_log_has() { grep -q -- "$1" "$T/bridge.log"; }
@@ -159,20 +189,51 @@ ptp_netns_cleanup() {
 trap 'cleanup; ptp_netns_cleanup' EXIT
 
 # The linuxptp binaries the ptp4l tests run: the system's, or another build through PTP4L_BIN /
-# PMC_BIN. use_linuxptp4 switches to a linuxptp >= 4.0 (TIME_SYNC pushes): the system's on
-# Debian 13, the one scripts/deps.sh unpacks from Debian 13 on Debian 12.
+# PMC_BIN (the master side through PTP4L_M_BIN / PMC_M_BIN, by default the same). scripts/deps.sh
+# unpacks the other major version from the other release: 4.2 from Debian 13 on Debian 12
+# ($LINUXPTP4_ROOT), 3.1.1 from Debian 12 on Debian 13 ($LINUXPTP3_ROOT).
+# use_linuxptp4 / use_linuxptp3 switch both sides to that major version; RB_OTHER_LINUXPTP=1
+# (the *-otherptp tests) switches to the version the system does not have.
 PTP4L_BIN=${PTP4L_BIN:-ptp4l}
 PMC_BIN=${PMC_BIN:-pmc}
 LINUXPTP4_ROOT=${LINUXPTP4_ROOT:-/var/cache/refclock-bridge-test/linuxptp4}
+LINUXPTP3_ROOT=${LINUXPTP3_ROOT:-/var/cache/refclock-bridge-test/linuxptp3}
 linuxptp_major() { "$1" -v 2>&1 | sed -n '1s/^\([0-9]*\)\..*/\1/p'; }
-use_linuxptp4() {
-  if [ "$(linuxptp_major "$PTP4L_BIN")" -ge 4 ] 2>/dev/null; then return 0; fi
-  if [ -x "$LINUXPTP4_ROOT/usr/sbin/ptp4l" ]; then
-    PTP4L_BIN=$LINUXPTP4_ROOT/usr/sbin/ptp4l PMC_BIN=$LINUXPTP4_ROOT/usr/sbin/pmc
-    return 0
-  fi
-  fail "no linuxptp >= 4.0: neither the system's ptp4l nor $LINUXPTP4_ROOT (run make deps)"
+# linuxptp_bins MAJOR: sets PTP4L_BIN/PMC_BIN to a linuxptp of that major version (4 means
+# >= 4): the current one, the system's, or the one unpacked for it.
+linuxptp_major_is() { # MAJOR PTP4L
+  local v
+  v=$(linuxptp_major "$2")
+  [ "${v:-0}" -eq "$1" ] || { [ "$1" -ge 4 ] && [ "${v:-0}" -ge 4 ]; }
 }
+linuxptp_bins() {
+  local root
+  if [ "$1" -ge 4 ]; then root=$LINUXPTP4_ROOT; else root=$LINUXPTP3_ROOT; fi
+  if linuxptp_major_is "$1" "$PTP4L_BIN"; then
+    :
+  elif linuxptp_major_is "$1" ptp4l; then
+    PTP4L_BIN=ptp4l PMC_BIN=pmc
+  elif [ -x "$root/usr/sbin/ptp4l" ]; then
+    PTP4L_BIN=$root/usr/sbin/ptp4l PMC_BIN=$root/usr/sbin/pmc
+  else
+    fail "no linuxptp $1.x: neither the system's ptp4l nor $root (run make deps)"
+  fi
+}
+use_linuxptp4() { linuxptp_bins 4; PTP4L_M_BIN=$PTP4L_BIN PMC_M_BIN=$PMC_BIN; }
+use_linuxptp3() { linuxptp_bins 3; PTP4L_M_BIN=$PTP4L_BIN PMC_M_BIN=$PMC_BIN; }
+# master_linuxptp3: the grandmaster only runs linuxptp 3.x. A free-running linuxptp >= 4.0
+# grandmaster applies a pending leap second at once (clock_update_leap_status() reads a clock
+# that free_running leaves invalid), so it can never announce leap61/leap59; 3.x announces it.
+master_linuxptp3() {
+  local p=$PTP4L_BIN m=$PMC_BIN
+  linuxptp_bins 3
+  PTP4L_M_BIN=$PTP4L_BIN PMC_M_BIN=$PMC_BIN PTP4L_BIN=$p PMC_BIN=$m
+}
+PTP4L_M_BIN=${PTP4L_M_BIN:-$PTP4L_BIN}
+PMC_M_BIN=${PMC_M_BIN:-$PMC_BIN}
+if [ -n "${RB_OTHER_LINUXPTP:-}" ]; then
+  if [ "$(linuxptp_major ptp4l)" -ge 4 ] 2>/dev/null; then use_linuxptp3; else use_linuxptp4; fi
+fi
 
 # ptp4l_start m|s [EXTRA...]: starts (or restarts) one side; PTP4L_M / PTP4L_S hold the PIDs.
 ptp4l_start() {
@@ -193,7 +254,10 @@ ptp4l_start() {
     printf '%s\n' "$@"
     echo "[$iface]"
   } > "$T/ptp4l-$side.cfg"
-  ip netns exec "$ns" $NOTIME "$PTP4L_BIN" -f "$T/ptp4l-$side.cfg" -m >> "$T/ptp4l-$side.log" 2>&1 &
+  local bin=$PTP4L_BIN
+  [ "$side" = m ] && bin=$PTP4L_M_BIN
+  echo "ptp4l $side: $bin $("$bin" -v 2>&1)" >> "$T/ptp4l-$side.log"
+  ip netns exec "$ns" $NOTIME "$bin" -f "$T/ptp4l-$side.cfg" -m >> "$T/ptp4l-$side.log" 2>&1 &
   PIDS+=($!)
   if [ "$side" = m ]; then PTP4L_M=$!; else PTP4L_S=$!; fi
   wait_for 5 test -S "$T/ptp4l-$side" || fail "ptp4l ($side) did not create its socket"
@@ -201,15 +265,15 @@ ptp4l_start() {
 
 # pmc_ SIDE COMMAND...: linuxptp's own pmc against one side.
 pmc_() {
-  local side=$1 ns
+  local side=$1 ns bin=$PMC_BIN
   shift
-  if [ "$side" = m ]; then ns=$NS_M; else ns=$NS_S; fi
-  ip netns exec "$ns" "$PMC_BIN" -u -b 0 -s "$T/ptp4l-$side" -i "$T/pmc.$side.$$" "$@"
+  if [ "$side" = m ]; then ns=$NS_M bin=$PMC_M_BIN; else ns=$NS_S; fi
+  ip netns exec "$ns" "$bin" -u -b 0 -s "$T/ptp4l-$side" -i "$T/pmc.$side.$$" "$@"
 }
 
 # A free-running slave never leaves UNCALIBRATED unless told its sync is certain.
 ptp4l_certain() {
-  wait_for 5 bash -c "$(declare -f pmc_); NS_M=$NS_M NS_S=$NS_S T=$T PMC_BIN=$PMC_BIN pmc_ s 'SET SYNCHRONIZATION_UNCERTAIN_NP 0' | grep -q 'uncertain *0'" \
+  wait_for 5 bash -c "$(declare -f pmc_); NS_M=$NS_M NS_S=$NS_S T=$T PMC_BIN=$PMC_BIN PMC_M_BIN=$PMC_M_BIN pmc_ s 'SET SYNCHRONIZATION_UNCERTAIN_NP 0' | grep -q 'uncertain *0'" \
     || fail "could not set SYNCHRONIZATION_UNCERTAIN_NP on the slave"
 }
 
