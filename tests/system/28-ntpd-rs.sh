@@ -56,10 +56,7 @@ grep -q "noclockwrite: ntp_adjtime(modes 0x10) turned into a read" "$T/shimcheck
 
 NTPD_RS=${NTPD_RS_BIN:-$(command -v ntp-daemon || true)}
 if [ -z "$NTPD_RS" ]; then
-  # shellcheck disable=SC1091
-  if [ "$(. /etc/os-release 2>/dev/null; echo "${ID:-}-${VERSION_ID:-}")" = debian-12 ]; then
-    skip "ntpd-rs is not packaged for Debian 12 (it is in Debian 13: the Debian 13 suite runs this test)"
-  fi
+  skip_before_debian 13 "ntpd-rs is packaged from Debian 13 on (the Debian 13 suite runs this test)"
   skip "ntpd-rs is not installed (ntp-daemon not found; Debian 13: apt install ntpd-rs)"
 fi
 NTP_CTL=$(dirname "$NTPD_RS")/ntp-ctl
