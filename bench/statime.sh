@@ -55,27 +55,8 @@ PY
 }
 
 ptp_netns_setup
-ip -n "$NS_S" link set "vs$$" down
-ip -n "$NS_S" link set "vs$$" address 9c:6b:00:05:17:21 # statime wants a global MAC
-ip -n "$NS_S" link set "vs$$" up
-ip -n "$NS_S" route add 224.0.0.0/4 dev "vs$$"
+statime_slave_setup
 ptp4l_start m
-cat > "$T/statime.toml" <<CONF
-loglevel = "info"
-domain = 0
-slave-only = true
-virtual-system-clock = true
-[[port]]
-interface = "vs$$"
-network-mode = "ipv4"
-hardware-clock = "none"
-announce-interval = 0
-sync-interval = 0
-delay-interval = 0
-delay-mechanism = "E2E"
-[observability]
-observation-path = "$T/observe"
-CONF
 cat > "$T/bridge.conf" <<CONF
 [tracker st]
 type = statime

@@ -12,31 +12,8 @@ STATIME_BIN=$(readlink -f "$STATIME_BIN")
 "$STATIME_BIN" --version | grep -q "^statime-linux 0\.4\." \
   || fail "$STATIME_BIN is not statime-linux 0.4: $("$STATIME_BIN" --version 2>&1)"
 ptp_netns_setup
-# statime takes its clock identity from a globally administered MAC (a veth's random local
-# one makes it panic), and needs a route for the PTP multicast groups.
-ip -n "$NS_S" link set "vs$$" down
-ip -n "$NS_S" link set "vs$$" address 9c:6b:00:05:17:21
-ip -n "$NS_S" link set "vs$$" up
-ip -n "$NS_S" route add 224.0.0.0/4 dev "vs$$"
+statime_slave_setup
 ptp4l_start m
-cat > "$T/statime.toml" <<CONF
-loglevel = "info"
-domain = 0
-slave-only = true
-virtual-system-clock = true
-
-[[port]]
-interface = "vs$$"
-network-mode = "ipv4"
-hardware-clock = "none"
-announce-interval = 0
-sync-interval = 0
-delay-interval = 0
-delay-mechanism = "E2E"
-
-[observability]
-observation-path = "$T/observe"
-CONF
 statime_start() {
   ip netns exec "$NS_S" $NOTIME "$STATIME_BIN" -c "$T/statime.toml" >> "$T/statime.log" 2>&1 &
   STATIME=$!

@@ -283,3 +283,32 @@ ptp4l_stop() { # m|s [SIGNAL]
   kill "-${2:-TERM}" "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
 }
+
+# statime_slave_setup: after ptp_netns_setup, readies the slave side for a real statime 0.4:
+# it takes its clock identity from a globally administered MAC (a veth's random local one makes
+# it panic) and needs a route for the PTP multicast groups. Writes $T/statime.toml: software
+# timestamping, a virtual system clock (statime steers no clock), observation at $T/observe.
+statime_slave_setup() {
+  ip -n "$NS_S" link set "vs$$" down
+  ip -n "$NS_S" link set "vs$$" address 9c:6b:00:05:17:21
+  ip -n "$NS_S" link set "vs$$" up
+  ip -n "$NS_S" route add 224.0.0.0/4 dev "vs$$"
+  cat > "$T/statime.toml" <<CONF
+loglevel = "info"
+domain = 0
+slave-only = true
+virtual-system-clock = true
+
+[[port]]
+interface = "vs$$"
+network-mode = "ipv4"
+hardware-clock = "none"
+announce-interval = 0
+sync-interval = 0
+delay-interval = 0
+delay-mechanism = "E2E"
+
+[observability]
+observation-path = "$T/observe"
+CONF
+}
