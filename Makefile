@@ -60,7 +60,7 @@ $(BUILD)/obj/bridge/main.o: $(BUILD)/version.stamp
 FORCE:
 
 # Unit tests link every object but main.o.
-$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/test.h $(CORE_OBJS)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(HARDEN_LD) -o $@ $< $(CORE_OBJS) $(LIBS)
 
