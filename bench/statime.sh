@@ -17,7 +17,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
 TRIALS=${BENCH_STATIME_TRIALS:-5}
-STATIME_BIN=${STATIME_BIN:-$(pwd)/../shared/peers/statime/statime}
+STATIME_BIN=${STATIME_BIN:-$(scripts/shared-dir.sh)/peers/statime/statime}
 OUTDIR=$BUILD/bench
 export RB_BIN=$BUILD/refclock-bridge RB_BUILD=$BUILD
 [ -x "$RB_BIN" ] || { echo "bench: $RB_BIN missing; run make" >&2; exit 1; }

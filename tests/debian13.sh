@@ -50,7 +50,8 @@ cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
   > "$ROOT/etc/dpkg/dpkg.cfg.d/refclock-bridge-ci"
 
 # The clone: committed HEAD, as CI sees it. The peers' material next to the checkout
-# (../shared/peers, e.g. statime) is mounted read-only at the same relative place.
+# (../shared/peers, e.g. statime; scripts/shared-dir.sh) is mounted read-only at ../shared
+# beside the clone inside the root.
 work=$ROOT/root/ci
 rm -rf "$work"
 mkdir -p "$work"
@@ -58,8 +59,8 @@ git clone -q --no-hardlinks "$REPO" "$work/p"
 echo "check-debian13: testing $(git -C "$work/p" log -1 --format='%h %s' | cut -c1-72)"
 [ -z "$(git status --porcelain --untracked-files=no)" ] ||
   echo "check-debian13: note: uncommitted changes in $REPO are not tested"
-shared=""
-[ -d "$REPO/../shared/peers" ] && { shared=$(cd "$REPO/../shared" && pwd); mkdir -p "$work/shared"; }
+shared=$("$REPO/scripts/shared-dir.sh")
+[ -n "$shared" ] && mkdir -p "$work/shared"
 
 log=$ROOT.check.log
 set +e

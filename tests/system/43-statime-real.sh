@@ -4,9 +4,10 @@
 # yet (offset and delay exactly 0), LOCKED; statime stopped for longer than the poll interval
 # and continued: the bridge waited and statime still answers; master killed -> HOLDOVER ->
 # FREERUN; master back -> LOCKED; statime killed -> UNKNOWN.
-# statime is not packaged: STATIME_BIN, or ../shared/peers/statime/statime beside the checkout.
+# statime is not packaged: STATIME_BIN, or peers/statime/statime in the ../shared beside the
+# checkout (scripts/shared-dir.sh).
 . "$(dirname "$0")/lib.sh"
-STATIME_BIN=${STATIME_BIN:-$HERE/../../../shared/peers/statime/statime}
+STATIME_BIN=${STATIME_BIN:-$("$HERE/../../scripts/shared-dir.sh")/peers/statime/statime}
 [ -x "$STATIME_BIN" ] || skip "no statime binary at $STATIME_BIN (set STATIME_BIN)"
 STATIME_BIN=$(readlink -f "$STATIME_BIN")
 "$STATIME_BIN" --version | grep -q "^statime-linux 0\.4\." \
