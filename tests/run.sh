@@ -119,6 +119,8 @@ for ((i = 0; i < ${#fuzz_targets[@]}; i += 2)); do
   for n in "${names[@]}"; do
     read -r rc took < "$(log_of "$n").rc"
     report "$n" "$rc" "$took"
+    # how much was tried: libFuzzer's final count of executed inputs
+    sed -n 's/^stat::number_of_executed_units: */    executions: /p' "$(log_of "$n")" | tail -n 1
   done
 done
 
