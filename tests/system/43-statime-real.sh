@@ -70,7 +70,11 @@ echo "SIGSTOP/SIGCONT: statime still answers"
 
 mark
 ptp4l_stop m
-new_line 15 "tracker st: LOCKED -> HOLDOVER: no port in SLAVE (Listening)"
+# statime's port leaves Slave about 3 announce intervals later; sometimes it flickers back into
+# Slave for a moment first, with no estimate (offset and delay 0), which is a HOLDOVER too.
+new_line 15 "tracker st: LOCKED -> HOLDOVER: "
+has_new "tracker st: LOCKED -> HOLDOVER: \(no port in SLAVE (Listening)\|no offset from master yet\)" \
+  || fail "HOLDOVER for another reason: $(grep 'LOCKED -> HOLDOVER' "$T/bridge.log" | tail -n 1)"
 new_line 5 "tracker st: HOLDOVER -> FREERUN: holdover of 2 s expired"
 ptp4l_start m
 new_line 60 "tracker st: FREERUN -> LOCKED"
