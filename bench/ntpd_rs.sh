@@ -41,7 +41,6 @@ for f in "$RB_BIN" "$FAKELIB" "$NOCLOCKWRITE"; do
   [ -e "$f" ] || { echo "bench: $f missing; run 'make tests'" >&2; exit 1; }
 done
 command -v setpriv >/dev/null || { echo "bench: setpriv missing; refusing to run time daemons" >&2; exit 1; }
-NOTIME=(setpriv --bounding-set -sys_time --)
 VERSION=$("$NTPD_RS" --version 2>&1 | awk '{print $2; exit}')
 
 T=$(mktemp -d /tmp/rbbench-ntpdrs.XXXXXX)
@@ -56,56 +55,20 @@ cleanup() {
   rm -rf "$T"
 }
 trap cleanup EXIT
+# shellcheck source=../tests/system/ntpd_rs_lib.sh
+. tests/system/ntpd_rs_lib.sh
 trap 'exit 130' INT TERM
 
-# The README's variants: 1.4 knows only measurement_noise_estimate, 1.5 on precision.
-case "$VERSION" in
-  1.[0-4].*) noise="measurement_noise_estimate = 1e-9" ;;
-  *) noise="precision = 1e-7" ;;
-esac
-cat > "$T/ntp.toml" <<CONF
-[observability]
-log-level = "debug"
-ansi-colors = false
-[synchronization]
-minimum-agreeing-sources = 2
-[[source]]
-mode = "sock"
-path = "$T/phc0.sock"
-$noise
-CONF
-cat > "$T/bridge.conf" <<CONF
-[bridge]
-log_level = debug
-[source phc0]
-type = phc
-device = /dev/ptp0
-interval = 0.25
-timescale = tai
-tai_offset = 37
-outputs = ntpdrs
-[output ntpdrs]
-type = sock
-path = $T/phc0.sock
-CONF
+noise=$(ntpd_rs_noise "$VERSION")
+ntpd_rs_config "$noise"
+bridge_phc_sock_config "$T/bridge.conf" "[bridge]
+log_level = debug"
 
-RUNS=0
-start_ntpd_rs() {
-  RUNS=$((RUNS + 1))
-  LOG=$T/ntpd-rs.$RUNS.log
-  : > "$LOG"
-  T0=$(date +%s%N)
-  "${NOTIME[@]}" env LD_PRELOAD="$NOCLOCKWRITE" "$NTPD_RS" -c "$T/ntp.toml" > "$LOG" 2>&1 &
-  NTPD_PID=$!
-  PIDS+=("$NTPD_PID")
-}
-stop_ntpd_rs() { kill "$NTPD_PID" 2>/dev/null; wait "$NTPD_PID" 2>/dev/null; }
-samples() { grep -c 'received SockSample' "$LOG"; }
 wait_samples() { # COUNT SECONDS
   local i
   for ((i = 0; i < $2 * 20; i++)); do
     [ "$(samples)" -ge "$1" ] && return 0
-    kill -0 "$NTPD_PID" 2>/dev/null || return 1
+    kill -0 "$NTPD_RS_PID" 2>/dev/null || return 1
     sleep 0.05
   done
   return 1
@@ -127,7 +90,7 @@ env LD_PRELOAD="$FAKELIB" FAKEDEV_CTL="$T" FAKEDEV_PTP=/dev/ptp0 \
 BRIDGE_PID=$!
 PIDS+=("$BRIDGE_PID")
 wait_samples "$N" $((N / 4 + 15)) || echo "bench: ntpd-rs got only $(samples) of $N samples" >&2
-FIRST_LOG=$LOG
+FIRST_LOG=$NTPD_RS_LOG
 
 # Offset error, per sample.
 ERR_DECODED=$(sed -n 's/.*received SockSample { offset: \([^,]*\),.*/\1/p' "$FIRST_LOG" | head -n "$N" \
@@ -145,7 +108,7 @@ LATENCY=$( {
   done
 } | sort -k2,2g | awk '$1 == "B" {b = $2} $1 == "R" && b != "" {printf "%.1f\n", ($2 - b) * 1e6; b = ""}' \
   | stats "%.1f")
-kill -0 "$NTPD_PID" 2>/dev/null && STEERED=$(grep -cE 'Jumped offset|Slewing by|Changed frequency' "$FIRST_LOG")
+kill -0 "$NTPD_RS_PID" 2>/dev/null && STEERED=$(grep -cE 'Jumped offset|Slewing by|Changed frequency' "$FIRST_LOG")
 
 # Restart recovery.
 FROM_START=() FROM_SOCKET=() LOST=0
@@ -154,9 +117,9 @@ for ((r = 1; r <= RESTARTS; r++)); do
   sleep 1
   start_ntpd_rs
   if wait_samples 1 10; then
-    t1=$(iso_ns "$(grep -m1 'received SockSample' "$LOG" | awk '{print $1}')")
-    ts=$(iso_ns "$(grep -m1 'Creating socket at' "$LOG" | awk '{print $1}')")
-    FROM_START+=("$(awk -v a="$t1" -v b="$T0" 'BEGIN{printf "%.3f", (a - b) / 1e9}')")
+    t1=$(iso_ns "$(grep -m1 'received SockSample' "$NTPD_RS_LOG" | awk '{print $1}')")
+    ts=$(iso_ns "$(grep -m1 'Creating socket at' "$NTPD_RS_LOG" | awk '{print $1}')")
+    FROM_START+=("$(awk -v a="$t1" -v b="$NTPD_RS_T0" 'BEGIN{printf "%.3f", (a - b) / 1e9}')")
     FROM_SOCKET+=("$(awk -v a="$t1" -v b="$ts" 'BEGIN{printf "%.3f", (a - b) / 1e9}')")
   else
     LOST=$((LOST + 1))

@@ -12,6 +12,7 @@
 # `ntp-ctl status -f prometheus` has it as ntp_source_offset_seconds, which is used when present.
 # NTPD_RS_BIN may name another ntp-daemon (its ntp-ctl beside it).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ntpd_rs_lib.sh"
 NOCLOCKWRITE=$(readlink -f "$RB_BUILD/tests/libnoclockwrite.so")
 [ -f "$NOCLOCKWRITE" ] || fail "$RB_BUILD/tests/libnoclockwrite.so missing (make tests)"
 
@@ -63,30 +64,14 @@ NTP_CTL=$(dirname "$NTPD_RS")/ntp-ctl
 [ -x "$NTP_CTL" ] || NTP_CTL=ntp-ctl
 version=$("$NTPD_RS" --version 2>&1 | awk '{print $2; exit}')
 note "ntpd-rs $version ($NTPD_RS)"
-# The README's two source variants: 1.4 knows only measurement_noise_estimate (a variance,
-# s^2, kept in 32.32 fixed point); 1.5 and later take precision (1 sigma, s).
-case "$version" in
-  1.[0-4].*) noise="measurement_noise_estimate = 1e-9" ;;
-  *) noise="precision = 1e-7" ;;
-esac
+noise=$(ntpd_rs_noise "$version")
 
 INJECT=0.000123456
 # ntpd-rs 1.x keeps durations as 32.32 fixed point, converting with u32::MAX: what it can hold
 # of the injected offset is floor(0.000123456 * (2^32 - 1)) / (2^32 - 1).
 FIXED=$(awk -v s="$INJECT" 'BEGIN{m=4294967295; printf "%.19f", int(s*m)/m}')
 
-cat > "$T/ntp.toml" <<CONF
-[observability]
-log-level = "debug"
-ansi-colors = false
-observation-path = "$T/ntpd-rs.observe"
-[synchronization]
-minimum-agreeing-sources = 2
-[[source]]
-mode = "sock"
-path = "$T/phc0.sock"
-$noise
-CONF
+ntpd_rs_config "$noise" "observation-path = \"$T/ntpd-rs.observe\""
 # The README's config as a user would run it (ntp-ctl validate refuses the test's own, which
 # has fewer sources than it asks to agree).
 cat > "$T/readme.toml" <<CONF
@@ -102,39 +87,13 @@ rc=$?
 echo "$out" | sed 's/\x1b\[[0-9;]*m//g'
 [ "$rc" -eq 0 ] || fail "ntp-ctl validate rejects the README's variant for $version"
 
-NTPD_RS_RUNS=0
-start_ntpd_rs() {
-  NTPD_RS_RUNS=$((NTPD_RS_RUNS + 1))
-  NTPD_RS_LOG=$T/ntpd-rs.$NTPD_RS_RUNS.log
-  : > "$NTPD_RS_LOG"
-  NTPD_RS_T0=$(date +%s%N)
-  $NOTIME env LD_PRELOAD="$NOCLOCKWRITE" "$NTPD_RS" -c "$T/ntp.toml" > "$NTPD_RS_LOG" 2>&1 &
-  NTPD_RS_PID=$!
-  PIDS+=("$NTPD_RS_PID")
-}
-stop_ntpd_rs() {
-  kill "$NTPD_RS_PID" 2>/dev/null
-  wait "$NTPD_RS_PID" 2>/dev/null
-}
-samples() { grep -c 'received SockSample' "$NTPD_RS_LOG"; }
 has_samples() { [ "$(samples)" -ge "$1" ]; }
 # ISO time of a log line -> ns since the epoch
 line_ns() { date -d "$(echo "$1" | awk '{print $1}')" +%s%N; }
 
 start_ntpd_rs
 wait_for 5 test -S "$T/phc0.sock" || fail "ntpd-rs did not create $T/phc0.sock"
-cat > "$T/bridge.conf" <<CONF
-[source phc0]
-type = phc
-device = /dev/ptp0
-interval = 0.25
-timescale = tai
-tai_offset = 37
-outputs = ntpdrs
-[output ntpdrs]
-type = sock
-path = $T/phc0.sock
-CONF
+bridge_phc_sock_config "$T/bridge.conf"
 start_bridge "$T/bridge.conf" FAKEDEV_PTP=/dev/ptp0 FAKEDEV_PTP0=offset_ns=37000123456,delay_ns=400
 
 # 12 samples: past ntpd-rs's 8-sample start-up filter, so its stable filter has run too.
