@@ -46,6 +46,13 @@ sd_event *sched_event(void)
   return loop;
 }
 
+bool sched_running(void)
+{
+  int state = loop ? sd_event_get_state(loop) : SD_EVENT_FINISHED;
+
+  return state != SD_EVENT_FINISHED && state != SD_EVENT_EXITING;
+}
+
 int sched_run(void)
 {
   return sd_event_loop(loop);

@@ -2,6 +2,7 @@
 #ifndef RB_SCHED_H
 #define RB_SCHED_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <systemd/sd-event.h>
@@ -12,6 +13,8 @@ sd_event *sched_event(void);
 /* Runs until sched_quit(); returns the exit code given there. */
 int sched_run(void);
 void sched_quit(int code);
+/* True while the loop runs and is not exiting: later callbacks will still be dispatched. */
+bool sched_running(void);
 
 typedef void (*sched_timer_fn)(void *arg);
 struct sched_timer;

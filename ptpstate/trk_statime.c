@@ -15,8 +15,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <systemd/sd-event.h>
-
 #include "log.h"
 #include "memory.h"
 #include "sched.h"
@@ -121,10 +119,7 @@ static void on_parked_readable(void *arg, uint32_t revents)
    reload) that is possible; at exit it is not, and the connection closes with the process. */
 static void park(struct statime *st)
 {
-  sd_event *e = sched_event();
-  int state = e ? sd_event_get_state(e) : SD_EVENT_FINISHED;
-
-  if (st->fd < 0 || state == SD_EVENT_FINISHED || state == SD_EVENT_EXITING)
+  if (st->fd < 0 || !sched_running())
     return;
   if (n_parked == PARKED_MAX) {
     log_warn("tracker %s: %d unanswered statime connections already kept; closing the oldest",
