@@ -16,7 +16,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 PKGS := libsystemd jansson libgps
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs libsystemd jansson 2>/dev/null || echo -lsystemd -ljansson)
-# libgps is loaded on first use (bridge/gps_dl.c), by the soname of the libgps built against.
+# libgps is loaded on first use (bridge/sources/gps_dl.c), by the soname of the libgps built against.
 LIBGPS_SONAME := $(shell objdump -p $$(pkg-config --variable=libdir libgps)/libgps.so 2>/dev/null \
 	| awk '/SONAME/ {print $$2}')
 LIBGPS_SONAME := $(or $(LIBGPS_SONAME),libgps.so.28)
@@ -30,13 +30,14 @@ WARN += -Werror
 endif
 HARDEN ?= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fPIE
 HARDEN_LD ?= -pie -Wl,-z,relro,-z,now
-INCLUDES := -Ibridge -Isock -Ishm -Iptpstate
+# One include root: a file's includes name the layer they come from ("bridge/core/log.h").
+INCLUDES := -I.
 ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) $(CFLAGS) $(INCLUDES) $(PKG_CFLAGS) $(INI_CFLAGS) \
 	-DRB_VERSION='"$(VERSION)"' -DLIBGPS_SONAME='"$(LIBGPS_SONAME)"'
 LIBS = $(PKG_LIBS) $(INI_LIBS)
 
-CORE_SRCS := $(filter-out bridge/main.c,$(wildcard bridge/*.c)) $(wildcard ptpstate/*.c) \
-	sock/out_sock.c shm/out_shm.c
+CORE_SRCS := $(filter-out bridge/main.c,$(wildcard bridge/*.c bridge/*/*.c)) \
+	$(wildcard ptpstate/*.c sock/*.c shm/*.c)
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)

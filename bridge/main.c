@@ -7,26 +7,38 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "conf.h"
-#include "config.h"
-#include "log.h"
-#include "output.h"
-#include "sched.h"
-#include "source.h"
-#include "tracker.h"
+#include "bridge/control/metrics_file.h"
+#include "bridge/control/snapshot.h"
+#include "bridge/control/status_command.h"
+#include "bridge/control/status_server.h"
+#include "bridge/core/conf.h"
+#include "bridge/config.h"
+#include "bridge/core/log.h"
+#include "bridge/core/output.h"
+#include "bridge/core/report.h"
+#include "bridge/core/sched.h"
+#include "bridge/core/source.h"
+#include "bridge/core/util.h"
+#include "ptpstate/tracker.h"
 
 #ifndef RB_VERSION
 #define RB_VERSION "unknown"
 #endif
 #define DEFAULT_CONFIG "/etc/refclock-bridge.conf"
 
+/* How often systemd's STATUS= line is brought up to date. */
+#define STATUS_LINE_NS (2 * NS_PER_SEC)
+
 static const char *config_path = DEFAULT_CONFIG;
 static struct conf *config;
+static struct sched_periodic *status_line_timer;
+static char status_line[256];
 
 static void usage(FILE *f)
 {
   fprintf(f,
           "Usage: refclock-bridge [OPTIONS]\n"
+          "       refclock-bridge status [--json] [-c FILE | -s SOCKET]\n"
           "Feeds PHC, GNSS and PPS time to chronyd, ntpd and ntpd-rs.\n\n"
           "  -c, --config FILE   configuration file (default " DEFAULT_CONFIG ")\n"
           "  -f, --foreground    log to stderr instead of the journal\n"
@@ -40,9 +52,47 @@ static struct conf *load(char *err, size_t len)
   return config_load(config_path, err, len);
 }
 
+/* 64-bit FNV-1a over the effective values of every section, in file order. */
+static void config_digest(const struct conf *c, char out[17])
+{
+  uint64_t h = 0xcbf29ce484222325ULL;
+
+  for (size_t i = 0; i < conf_count(c); i++) {
+    const struct conf_section *s = conf_at(c, i);
+    const char *parts[] = {conf_kind_name(s), conf_name(s), conf_digest(s)};
+    for (size_t k = 0; k < 3; k++) {
+      for (const char *p = parts[k]; *p; p++)
+        h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+      h = (h ^ 0xff) * 0x100000001b3ULL;
+    }
+  }
+  snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
 static void apply_bridge_section(const struct conf *c)
 {
-  log_set_level(config_log_level(c));
+  struct bridge_settings b;
+
+  config_bridge(c, &b);
+  log_set_level(b.log_level);
+  status_server_apply(b.status_socket, b.status_group);
+  metrics_file_apply(b.metrics_dir, b.metrics_interval_ns);
+}
+
+static void update_status_line(void *arg, uint64_t periods)
+{
+  struct snapshot snap;
+  char line[sizeof(status_line)];
+
+  (void)arg;
+  (void)periods;
+  snapshot_take(&snap);
+  snapshot_summary(&snap, line, sizeof(line));
+  snapshot_free(&snap);
+  if (strcmp(line, status_line) != 0) {
+    memcpy(status_line, line, sizeof(line));
+    sd_notifyf(0, "STATUS=%s", status_line);
+  }
 }
 
 /* Applies a configuration: unchanged sources and outputs keep running. */
@@ -58,6 +108,9 @@ static void apply(const struct conf *c)
 
 static void stop_modules(void)
 {
+  sched_periodic_free(status_line_timer);
+  status_server_fini();
+  metrics_file_fini();
   source_fini();
   output_fini();
   tracker_fini();
@@ -66,19 +119,23 @@ static void stop_modules(void)
 /* A bad new configuration is rejected and the running one kept. */
 static void reload(void)
 {
-  char err[1024];
+  char err[1024], digest[17];
   struct conf *c;
 
   sd_notify(0, "RELOADING=1");
   c = load(err, sizeof(err));
   if (!c) {
     log_err("reload rejected: %s; keeping the running configuration", err);
+    report_daemon_reloaded(false, NULL);
   } else {
     log_notice("reloading %s", config_path);
     apply(c);
     conf_free(config);
     config = c;
+    config_digest(c, digest);
+    report_daemon_reloaded(true, digest);
   }
+  update_status_line(NULL, 1);
   sd_notify(0, "READY=1");
 }
 
@@ -103,10 +160,12 @@ int main(int argc, char **argv)
     {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
   };
   bool foreground = false, check_only = false;
-  char err[1024];
+  char err[1024], digest[17];
   sigset_t mask;
   int opt, r;
 
+  if (argc > 1 && strcmp(argv[1], "status") == 0)
+    return status_command(argc - 1, argv + 1);
   while ((opt = getopt_long(argc, argv, "c:fvh", opts, NULL)) != -1) {
     switch (opt) {
     case 'c': config_path = optarg; break;
@@ -152,7 +211,12 @@ int main(int argc, char **argv)
   signal(SIGPIPE, SIG_IGN);
 
   log_notice("refclock-bridge %s starting with %s", RB_VERSION, config_path);
+  config_digest(config, digest);
+  report_daemon_started(RB_VERSION, config_path, digest);
   apply(config);
+  update_status_line(NULL, 1);
+  status_line_timer = sched_periodic_new(monotonic_ns() + STATUS_LINE_NS, STATUS_LINE_NS,
+                                         update_status_line, NULL);
   sd_notify(0, "READY=1");
   r = sched_run();
   sd_notify(0, "STOPPING=1");

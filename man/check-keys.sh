@@ -3,8 +3,8 @@
 # code defines, under the heading of the section it belongs to, and no key the code lacks.
 #
 # Keys come from the `{.name = "..."` rows of the `struct conf_key` tables in bridge/*.c,
-# sock/*.c, shm/*.c and ptpstate/*.c. A table belongs to a section kind when a conf_kind row
-# of bridge/main.c names it (`{.name = "tracker", .named = true, .keys = tracker_common_keys,
+# bridge/*/*.c, sock/*.c, shm/*.c and ptpstate/*.c. A table belongs to a section kind when a
+# conf_kind row of bridge/config.c names it (`{.name = "tracker", .named = true, .keys = tracker_common_keys,
 # ...}`: heading "[tracker NAME]") or to a driver when a driver names it (`.conf = {.type =
 # "ptp4l", .keys = ptp4l_keys`: heading "... with type = ptp4l"). A kind with drivers also has
 # the implicit key `type`, and every kind needs a heading of its own ("[bridge]",
@@ -22,12 +22,12 @@ page=${1:-$man_dir/refclock-bridge.conf.5}
 [ -r "$page" ] || { echo "check-keys: cannot read $page" >&2; exit 1; }
 page=$(cd "$(dirname "$page")" && pwd)/$(basename "$page")   # still valid after the cd below
 cd "$root"
-set -- bridge/*.c sock/*.c shm/*.c ptpstate/*.c
+set -- bridge/*.c bridge/*/*.c sock/*.c shm/*.c ptpstate/*.c
 
 # What the code defines, one record per line:
 #   key TABLE NAME FILE:LINE | kind KIND TABLE HAS_DRIVERS DRIVER_ARRAY |
 #   driver TYPE TABLE OPS | member DRIVER_ARRAY OPS
-# A driver belongs to the kind whose DRIVER_ARRAY (source_conf_drivers, tracker_conf_drivers,
+# A driver belongs to the kind whose DRIVER_ARRAY (source_drivers, tracker_drivers,
 # ...) lists its OPS (`&ptp4l_tracker_ops.conf`), so its keys must sit under that kind's heading.
 code=$(awk '
   function quoted(s, field) {

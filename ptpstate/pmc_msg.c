@@ -2,7 +2,7 @@
    packed structs, so the layout is written down once, here, and checked below. */
 #include <string.h>
 
-#include "pmc_msg.h"
+#include "ptpstate/pmc_msg.h"
 
 /* Common header. */
 #define OFF_TYPE 0 /* transportSpecific << 4 | messageType */

@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "statime_json.h"
+#include "ptpstate/statime_json.h"
 
 /* Static, so the caller may keep the pointer until the next call; room for jansson's text. */
 static char detail[JSON_ERROR_TEXT_LENGTH + 32];

@@ -1,29 +1,14 @@
-/* Tracker registry and the state machine. Adding a driver: one file, one table row. */
+/* Tracker instances and the state machine. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "memory.h"
-#include "registry.h"
-#include "sched.h"
-#include "tracker.h"
-#include "util.h"
-
-extern const struct tracker_ops ptp4l_tracker_ops;
-extern const struct tracker_ops statime_tracker_ops;
-
-static const struct tracker_ops *const tracker_table[] = {
-  &ptp4l_tracker_ops,
-  &statime_tracker_ops,
-  NULL,
-};
-
-const struct conf_driver *const tracker_conf_drivers[] = {
-  &ptp4l_tracker_ops.conf,
-  &statime_tracker_ops.conf,
-  NULL,
-};
+#include "bridge/core/instance.h"
+#include "bridge/core/log.h"
+#include "bridge/core/memory.h"
+#include "bridge/core/sched.h"
+#include "bridge/core/util.h"
+#include "ptpstate/tracker_driver.h"
 
 /* Defaults follow OpenShift's ptp-operator: holdOverTimeout 5 s, offset within +/-100 ns. */
 const struct conf_key tracker_common_keys[] = {
@@ -36,20 +21,21 @@ const struct conf_key tracker_common_keys[] = {
 };
 
 struct tracker {
-  char *name;
-  char *digest;
-  const struct tracker_ops *ops;
-  void *priv;
+  struct instance inst;
   int64_t max_offset_ns;
   int lock_updates;
   int64_t holdover_ns;
   int max_clock_class; /* -1: not checked */
   bool require_traceable;
-  enum trk_state state;
+  enum tracker_state state;
   int good_updates;
   struct sched_timer *holdover_timer;
-  struct trk_observation last;
+  struct tracker_observation last;
   char why[160]; /* why the latest update was not good */
+  int64_t since_ns;
+  uint64_t updates, malformed, rejected;
+  size_t n_transitions, next_transition; /* a ring of the latest */
+  struct tracker_transition transitions[TRACKER_TRANSITIONS_MAX];
 };
 
 struct watch {
@@ -58,15 +44,12 @@ struct watch {
   void *arg;
 };
 
-static void destroy(void *item);
-static const char *name_of(const void *item);
-static struct registry trackers = {.name_of = name_of, .destroy = destroy};
 static struct watch *watches;
 static size_t n_watches;
 
-const char *trk_state_name(enum trk_state s)
+const char *tracker_state_name(enum tracker_state s)
 {
-  static const char *const names[] = {"UNKNOWN", "FREERUN", "LOCKED", "HOLDOVER"};
+  static const char *const names[] = {"FREERUN", "LOCKED", "HOLDOVER", "UNKNOWN"};
   return (unsigned)s < 4 ? names[s] : "?";
 }
 
@@ -78,16 +61,27 @@ static bool still_watching(const char *name, tracker_watch_fn fn, void *arg)
   return false;
 }
 
-static void set_state(struct tracker *t, enum trk_state to, const char *reason)
+static void set_state(struct tracker *t, enum tracker_state to, const char *reason)
 {
-  enum trk_state from = t->state;
+  enum tracker_state from = t->state;
+
+  struct tracker_transition *tr;
 
   if (from == to)
     return;
   t->state = to;
-  log_notice("tracker %s: %s -> %s: %s", t->name, trk_state_name(from), trk_state_name(to),
+  t->since_ns = realtime_ns();
+  tr = &t->transitions[t->next_transition];
+  tr->time_ns = t->since_ns;
+  tr->from = from;
+  tr->to = to;
+  snprintf(tr->reason, sizeof(tr->reason), "%s", reason);
+  t->next_transition = (t->next_transition + 1) % TRACKER_TRANSITIONS_MAX;
+  if (t->n_transitions < TRACKER_TRANSITIONS_MAX)
+    t->n_transitions++;
+  log_notice("tracker %s: %s -> %s: %s", t->inst.name, tracker_state_name(from), tracker_state_name(to),
              reason);
-  if (to == TRK_HOLDOVER)
+  if (to == TRACKER_HOLDOVER)
     sched_timer_after(t->holdover_timer, t->holdover_ns);
   else
     sched_timer_stop(t->holdover_timer);
@@ -97,11 +91,11 @@ static void set_state(struct tracker *t, enum trk_state to, const char *reason)
     struct watch *snap = xnew_array(struct watch, n_watches + 1);
     size_t n = 0;
     for (size_t i = 0; i < n_watches; i++)
-      if (strcmp(watches[i].name, t->name) == 0)
+      if (strcmp(watches[i].name, t->inst.name) == 0)
         snap[n++] = watches[i];
     for (size_t j = 0; j < n; j++)
-      if (still_watching(t->name, snap[j].fn, snap[j].arg))
-        snap[j].fn(snap[j].arg, t->name, from, to, reason);
+      if (still_watching(t->inst.name, snap[j].fn, snap[j].arg))
+        snap[j].fn(snap[j].arg, t->inst.name, from, to, reason);
     free(snap);
   }
 }
@@ -111,14 +105,14 @@ static void holdover_expired(void *arg)
   struct tracker *t = arg;
   char reason[96];
 
-  if (t->state != TRK_HOLDOVER)
+  if (t->state != TRACKER_HOLDOVER)
     return;
   snprintf(reason, sizeof(reason), "holdover of %.3g s expired", (double)t->holdover_ns / 1e9);
-  set_state(t, TRK_FREERUN, reason);
+  set_state(t, TRACKER_FREERUN, reason);
 }
 
 /* Why an observation does not count toward LOCKED, or NULL if it does. */
-static const char *not_good(struct tracker *t, const struct trk_observation *o)
+static const char *not_good(struct tracker *t, const struct tracker_observation *o)
 {
   if (!o->slave) {
     snprintf(t->why, sizeof(t->why), "no port in SLAVE (%s)", o->port_state ? o->port_state : "?");
@@ -143,29 +137,30 @@ static const char *not_good(struct tracker *t, const struct trk_observation *o)
   return NULL;
 }
 
-void tracker_update(struct tracker *t, const struct trk_observation *o)
+void tracker_update(struct tracker *t, const struct tracker_observation *o)
 {
   const char *bad = not_good(t, o);
   char reason[200];
 
   t->last = *o;
+  t->updates++;
   if (!bad) {
     if (!o->new_measurement)
       return;
     if (t->good_updates < t->lock_updates)
       t->good_updates++;
-    if (t->state != TRK_LOCKED && t->good_updates >= t->lock_updates) {
+    if (t->state != TRACKER_LOCKED && t->good_updates >= t->lock_updates) {
       snprintf(reason, sizeof(reason), "SLAVE, offset %+lld ns within +/-%lld ns for %d updates",
                (long long)o->offset_ns, (long long)t->max_offset_ns, t->good_updates);
-      set_state(t, TRK_LOCKED, reason);
+      set_state(t, TRACKER_LOCKED, reason);
     }
     return;
   }
   t->good_updates = 0;
-  if (t->state == TRK_LOCKED)
-    set_state(t, TRK_HOLDOVER, bad);
-  else if (t->state == TRK_UNKNOWN)
-    set_state(t, TRK_FREERUN, bad);
+  if (t->state == TRACKER_LOCKED)
+    set_state(t, TRACKER_HOLDOVER, bad);
+  else if (t->state == TRACKER_UNKNOWN)
+    set_state(t, TRACKER_FREERUN, bad);
 }
 
 /* The margin: a PTP master re-arms a one-shot timer after each Sync (ptp4l does), so Syncs come
@@ -179,7 +174,7 @@ void tracker_update(struct tracker *t, const struct trk_observation *o)
 #define STALE_MARGIN_MIN (NS_PER_SEC / 10)
 #define STALE_MARGIN_MAX (NS_PER_SEC / 4)
 
-int64_t trk_stale_window(int stale_syncs, int64_t interval_ns, int64_t lag_ns)
+int64_t tracker_stale_window(int stale_syncs, int64_t interval_ns, int64_t lag_ns)
 {
   int64_t margin = interval_ns / 2, window, floor;
 
@@ -194,32 +189,17 @@ void tracker_unreachable(struct tracker *t, const char *why)
 {
   t->good_updates = 0;
   memset(&t->last, 0, sizeof(t->last));
-  set_state(t, TRK_UNKNOWN, why);
+  set_state(t, TRACKER_UNKNOWN, why);
 }
 
-const char *tracker_name(const struct tracker *t)
-{
-  return t->name;
-}
-
-static const char *name_of(const void *item)
-{
-  return ((const struct tracker *)item)->name;
-}
-
-struct tracker *tracker_find(const char *name)
-{
-  return registry_find(&trackers, name);
-}
-
-enum trk_state tracker_state(const struct tracker *t)
+enum tracker_state tracker_state(const struct tracker *t)
 {
   return t->state;
 }
 
 bool tracker_utc_offset(const struct tracker *t, int *offset)
 {
-  if (t->state == TRK_UNKNOWN || !t->last.have_time_properties || !t->last.utc_offset_valid)
+  if (t->state == TRACKER_UNKNOWN || !t->last.have_time_properties || !t->last.utc_offset_valid)
     return false;
   *offset = t->last.utc_offset;
   return true;
@@ -227,7 +207,7 @@ bool tracker_utc_offset(const struct tracker *t, int *offset)
 
 enum rb_leap tracker_leap(const struct tracker *t)
 {
-  if (t->state == TRK_UNKNOWN || !t->last.have_time_properties)
+  if (t->state == TRACKER_UNKNOWN || !t->last.have_time_properties)
     return RB_LEAP_NONE;
   return t->last.leap61 ? RB_LEAP_INSERT : t->last.leap59 ? RB_LEAP_DELETE : RB_LEAP_NONE;
 }
@@ -255,66 +235,146 @@ void tracker_unwatch(const char *name, tracker_watch_fn fn, void *arg)
   }
 }
 
-static const struct tracker_ops *find_ops(const char *type)
+static struct tracker *tracker_of(const struct instance *i)
 {
-  for (size_t i = 0; tracker_table[i]; i++)
-    if (strcmp(tracker_table[i]->conf.type, type) == 0)
-      return tracker_table[i];
-  return NULL;
+  return container_of(i, struct tracker, inst);
 }
 
-static void destroy(void *item)
+static const struct tracker_ops *ops_of(const struct tracker *t)
 {
-  struct tracker *t = item;
+  return container_of(t->inst.driver, struct tracker_ops, conf);
+}
 
-  t->ops->destroy(t->priv);
+static struct instance *alloc_tracker(void)
+{
+  return &xnew(struct tracker)->inst;
+}
+
+static void create_tracker(struct instance *i, const struct conf_section *s)
+{
+  struct tracker *t = tracker_of(i);
+
+  t->max_offset_ns = conf_int(s, "max_offset");
+  t->lock_updates = (int)conf_int(s, "lock_updates");
+  t->holdover_ns = round_to_ns(conf_double(s, "holdover"));
+  t->max_clock_class = conf_is_set(s, "max_clock_class") ? (int)conf_int(s, "max_clock_class") : -1;
+  t->require_traceable = conf_bool(s, "require_time_traceable");
+  t->state = TRACKER_UNKNOWN;
+  t->since_ns = realtime_ns();
+  t->holdover_timer = sched_timer_new(holdover_expired, t);
+  i->priv = ops_of(t)->create(t, s);
+}
+
+static void start_tracker(struct instance *i)
+{
+  ops_of(tracker_of(i))->start(i->priv);
+}
+
+static void destroy_tracker(struct instance *i)
+{
+  struct tracker *t = tracker_of(i);
+
+  ops_of(t)->destroy(i->priv);
   /* Consumers learn that the state they gated on is gone. */
-  set_state(t, TRK_UNKNOWN, "tracker stopped");
+  set_state(t, TRACKER_UNKNOWN, "tracker stopped");
   sched_timer_free(t->holdover_timer);
-  free(t->digest);
-  free(t->name);
-  free(t);
 }
 
-static bool unchanged(const void *item, const void *ctx)
-{
-  const struct tracker *t = item;
-  const struct conf_section *s = conf_find(ctx, "tracker", t->name);
-  return s && strcmp(conf_digest(s), t->digest) == 0;
-}
+static const struct instance_kind tracker_kind = {
+  .section = "tracker",
+  .alloc = alloc_tracker,
+  .create = create_tracker,
+  .start = start_tracker,
+  .destroy = destroy_tracker,
+};
+static struct instances trackers = INSTANCES_INIT(&tracker_kind);
 
 void tracker_drop_changed(const struct conf *c)
 {
   /* Destroying runs the watchers, which may look trackers up: the registry lets them. */
-  registry_prune(&trackers, unchanged, c);
+  instances_drop_changed(&trackers, c);
 }
 
 void tracker_add_new(const struct conf *c)
 {
-  for (size_t i = 0; i < conf_count(c); i++) {
-    const struct conf_section *s = conf_at(c, i);
-    struct tracker *t;
-
-    if (strcmp(conf_kind_name(s), "tracker") != 0 || tracker_find(conf_name(s)))
-      continue;
-    t = xnew(struct tracker);
-    t->name = xstrdup(conf_name(s));
-    t->digest = xstrdup(conf_digest(s));
-    t->ops = find_ops(conf_type(s));
-    t->max_offset_ns = conf_int(s, "max_offset");
-    t->lock_updates = (int)conf_int(s, "lock_updates");
-    t->holdover_ns = round_to_ns(conf_double(s, "holdover"));
-    t->max_clock_class = conf_is_set(s, "max_clock_class") ? (int)conf_int(s, "max_clock_class") : -1;
-    t->require_traceable = conf_bool(s, "require_time_traceable");
-    t->state = TRK_UNKNOWN;
-    t->holdover_timer = sched_timer_new(holdover_expired, t);
-    t->priv = t->ops->create(t, s);
-    registry_add(&trackers, t);
-    t->ops->start(t->priv);
-  }
+  instances_add_new(&trackers, c);
 }
 
 void tracker_fini(void)
 {
-  registry_clear(&trackers);
+  instances_clear(&trackers);
+}
+
+struct tracker *tracker_find(const char *name)
+{
+  struct instance *i = instances_find(&trackers, name);
+  return i ? tracker_of(i) : NULL;
+}
+
+const char *tracker_name(const struct tracker *t)
+{
+  return t->inst.name;
+}
+
+struct health *tracker_health(struct tracker *t)
+{
+  return &t->inst.health;
+}
+
+void tracker_count_malformed(struct tracker *t)
+{
+  t->malformed++;
+}
+
+void tracker_count_rejected(struct tracker *t)
+{
+  t->rejected++;
+}
+
+size_t tracker_count(void)
+{
+  return instances_count(&trackers);
+}
+
+void tracker_report(size_t n, struct tracker_report *r)
+{
+  const struct tracker *t = tracker_of(instances_at(&trackers, n));
+  const struct tracker_observation *o = &t->last;
+  const uint8_t *id = o->gm_identity;
+
+  memset(r, 0, sizeof(*r));
+  r->name = t->inst.name;
+  r->kind = t->inst.driver->type;
+  r->state = t->state;
+  r->since_ns = t->since_ns;
+  if (t->n_transitions) {
+    size_t latest = (t->next_transition + TRACKER_TRANSITIONS_MAX - 1) % TRACKER_TRANSITIONS_MAX;
+    memcpy(r->reason, t->transitions[latest].reason, sizeof(r->reason));
+  }
+  snprintf(r->port_state, sizeof(r->port_state), "%s", o->port_state ? o->port_state : "");
+  r->have_offset = o->have_offset;
+  r->offset_ns = o->offset_ns;
+  if (o->have_gm_identity)
+    snprintf(r->gm_identity, sizeof(r->gm_identity),
+             "%02x%02x%02x.%02x%02x.%02x%02x%02x", id[0], id[1], id[2], id[3], id[4], id[5],
+             id[6], id[7]);
+  r->gm_clock_class = t->state == TRACKER_UNKNOWN ? -1 : o->gm_clock_class;
+  r->have_time_properties = o->have_time_properties;
+  r->time_traceable = o->time_traceable;
+  r->utc_offset_valid = o->utc_offset_valid;
+  r->utc_offset = o->utc_offset;
+  r->leap61 = o->leap61;
+  r->leap59 = o->leap59;
+  r->updates = t->updates;
+  r->malformed = t->malformed;
+  r->rejected = t->rejected;
+  r->n_transitions = t->n_transitions;
+  for (size_t k = 0; k < t->n_transitions; k++) {
+    size_t at = (t->next_transition + TRACKER_TRANSITIONS_MAX - t->n_transitions + k) %
+                TRACKER_TRANSITIONS_MAX;
+    r->transitions[k] = t->transitions[at];
+  }
+  health_report(&t->inst.health, &r->health);
+  if (ops_of(t)->report)
+    ops_of(t)->report(t->inst.priv, r);
 }

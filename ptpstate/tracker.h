@@ -1,44 +1,23 @@
-/* PTP sync-state trackers: one LOCKED/HOLDOVER/FREERUN state machine per PTP instance, fed by a
-   driver (ptp4l's management socket, statime's observation socket), read by sources that gate
-   on it and by anything that watches its transitions. */
+/* PTP sync-state trackers, as the daemon and consumers see them: one LOCKED/HOLDOVER/FREERUN
+   state machine per PTP instance, read by sources that gate on it and by anything that watches
+   its transitions. Drivers (ptp4l, statime) include tracker_driver.h. */
 #ifndef RB_TRACKER_H
 #define RB_TRACKER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "conf.h"
-#include "sample.h"
+#include "bridge/core/conf.h"
+#include "bridge/core/report.h"
+#include "bridge/core/sample.h"
 
-enum trk_state { TRK_UNKNOWN, TRK_FREERUN, TRK_LOCKED, TRK_HOLDOVER };
-const char *trk_state_name(enum trk_state s);
-
-/* What a driver saw in one update. */
-struct trk_observation {
-  bool slave;               /* a port is in SLAVE */
-  const char *port_state;   /* for messages: the best port's state name */
-  bool have_offset;
-  int64_t offset_ns;        /* offset from master */
-  bool fresh;               /* sync data arrived recently enough */
-  bool new_measurement;     /* a new offset: counts toward lock_updates (a repeat does not) */
-  int gm_clock_class;       /* -1 if unknown */
-  bool time_traceable;
-  bool have_time_properties;
-  bool utc_offset_valid;
-  int utc_offset;
-  bool leap61, leap59;
-};
+/* The numeric values are OpenShift's ptp-operator's: FREERUN 0, LOCKED 1, HOLDOVER 2. */
+enum tracker_state { TRACKER_FREERUN = 0, TRACKER_LOCKED = 1, TRACKER_HOLDOVER = 2, TRACKER_UNKNOWN = 3 };
+const char *tracker_state_name(enum tracker_state s);
 
 struct tracker;
 
-struct tracker_ops {
-  struct conf_driver conf;
-  void *(*create)(struct tracker *t, const struct conf_section *s);
-  void (*start)(void *priv);
-  void (*destroy)(void *priv);
-};
-
-extern const struct conf_driver *const tracker_conf_drivers[];
 extern const struct conf_key tracker_common_keys[];
 
 /* Reconfiguration like sources: tracker_drop_changed(c) first, tracker_add_new(c) after. */
@@ -46,28 +25,50 @@ void tracker_drop_changed(const struct conf *c);
 void tracker_add_new(const struct conf *c);
 void tracker_fini(void);
 
-/* For drivers. */
-const char *tracker_name(const struct tracker *t);
-void tracker_update(struct tracker *t, const struct trk_observation *o);
-/* How long after the latest Sync was seen sync data turns stale, for Syncs every interval_ns
-   seen up to lag_ns after they arrive (0 when pushed): stale_syncs intervals plus a margin for
-   the jitter of their delivery, from the earliest the Sync can have arrived; at least an
-   interval plus the lag plus that margin from when it was seen. */
-int64_t trk_stale_window(int stale_syncs, int64_t interval_ns, int64_t lag_ns);
-/* The PTP daemon cannot be reached or does not answer: the state is UNKNOWN. */
-void tracker_unreachable(struct tracker *t, const char *why);
-
-/* For consumers. Trackers are looked up by name, so references survive reloads. */
+/* Trackers are looked up by name, so references survive reloads. */
 struct tracker *tracker_find(const char *name);
-enum trk_state tracker_state(const struct tracker *t);
+const char *tracker_name(const struct tracker *t);
+enum tracker_state tracker_state(const struct tracker *t);
 /* TAI - UTC when the PTP daemon says it is valid. */
 bool tracker_utc_offset(const struct tracker *t, int *offset);
 enum rb_leap tracker_leap(const struct tracker *t);
 
-typedef void (*tracker_watch_fn)(void *arg, const char *tracker, enum trk_state from,
-                                 enum trk_state to, const char *reason);
+typedef void (*tracker_watch_fn)(void *arg, const char *tracker, enum tracker_state from,
+                                 enum tracker_state to, const char *reason);
 /* Calls fn on every transition of the tracker called name, whether it exists yet or not. */
 void tracker_watch(const char *name, tracker_watch_fn fn, void *arg);
 void tracker_unwatch(const char *name, tracker_watch_fn fn, void *arg);
+
+#define TRACKER_TRANSITIONS_MAX 16
+
+struct tracker_transition {
+  int64_t time_ns; /* CLOCK_REALTIME */
+  enum tracker_state from, to;
+  char reason[REPORT_TEXT_MAX];
+};
+
+struct tracker_report {
+  const char *name, *kind;
+  char endpoint[REPORT_TEXT_MAX]; /* the PTP daemon's socket */
+  enum tracker_state state;
+  int64_t since_ns;
+  char reason[REPORT_TEXT_MAX];   /* of the latest transition */
+  char port_state[24];            /* "" if unknown */
+  bool have_offset;
+  int64_t offset_ns;              /* offset from master */
+  char gm_identity[24];           /* "xxxxxx.xxxx.xxxxxx", "" if unknown */
+  int gm_clock_class;             /* -1 if unknown */
+  bool have_time_properties;
+  bool time_traceable, utc_offset_valid, leap61, leap59;
+  int utc_offset;
+  uint64_t updates, malformed, rejected;
+  size_t n_transitions; /* the latest, oldest first */
+  struct tracker_transition transitions[TRACKER_TRANSITIONS_MAX];
+  struct health_report health;
+  struct report_extras extras;
+};
+
+size_t tracker_count(void);
+void tracker_report(size_t i, struct tracker_report *r);
 
 #endif

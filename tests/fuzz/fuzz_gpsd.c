@@ -9,11 +9,12 @@
 #include <unistd.h>
 
 #define gpsd_source_ops fuzz_gpsd_source_ops
-#include "src_gpsd.c"
+#include "bridge/sources/gpsd_source.c"
 #undef gpsd_source_ops
 
-#include "conf.h"
-#include "output.h"
+#include "bridge/config.h"
+#include "bridge/core/conf.h"
+#include "bridge/core/output.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,8 +23,8 @@ static struct gpsd_src *fuzz_source(void)
   static struct gpsd_src *g;
   static struct conf *c; /* kept for the whole run */
   static const struct conf_kind kinds[] = {
-    {.name = "source", .named = true, .keys = source_common_keys, .drivers = source_conf_drivers},
-    {.name = "output", .named = true, .drivers = output_conf_drivers},
+    {.name = "source", .named = true, .keys = source_common_keys, .drivers = source_drivers},
+    {.name = "output", .named = true, .drivers = output_drivers},
   };
   char path[] = "/tmp/rb-fuzz-gpsd-XXXXXX", err[512];
   FILE *f;

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pmc_msg.h"
+#include "ptpstate/pmc_msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

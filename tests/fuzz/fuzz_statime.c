@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "statime_json.h"
+#include "ptpstate/statime_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 echo 'int main(void){return 0;}' > "$T/probe.c"
 gcc -m32 -c -o "$T/probe.o" "$T/probe.c" 2>/dev/null || skip "no 32-bit toolchain (gcc-multilib)"
-inc="-Ishm -Isock"
+inc="-I."
 gcc -m32 -std=gnu11 $inc -c -o "$T/a.o" tests/compile/abi32.c || fail "i386, 32-bit time_t"
 gcc -m32 -std=gnu11 -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64 $inc -c -o "$T/b.o" tests/compile/abi32.c \
   || fail "i386, 64-bit time_t"
@@ -11,7 +11,7 @@ gcc -std=gnu11 $inc -c -o "$T/c.o" tests/compile/abi32.c || fail "x86_64"
 # And the sizes really are what the asserts claim: read from the objects' symbol sizes, so
 # that a kernel that cannot run i386 binaries (no IA32 emulation) still checks them.
 sizes() { # gcc flags...
-  printf '#include "sock_sample.h"\n#include "shm_time.h"\nstruct sock_sample sock_size;\nstruct shm_time shm_size;\n' > "$T/s.c"
+  printf '#include "sock/sock_sample.h"\n#include "shm/shm_time.h"\nstruct sock_sample sock_size;\nstruct shm_time shm_size;\n' > "$T/s.c"
   gcc "$@" -std=gnu11 $inc -c -o "$T/s.o" "$T/s.c" || fail "build $*"
   local sock shm
   sock=$(nm -S "$T/s.o" | awk '$4 == "sock_size" {print $2}')

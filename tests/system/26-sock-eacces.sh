@@ -16,6 +16,7 @@ type = sock
 path = $T/sock/phc0.sock
 CONF
 chmod 644 "$T/bridge.conf"
+private_paths "$T/bridge.conf"
 env LD_PRELOAD="$NOBODY_FAKELIB" FAKEDEV_PTP=/dev/ptp0 FAKEDEV_CTL="$T/ctl" \
   setpriv --reuid=nobody --regid=nogroup --clear-groups "$NOBODY_BIN" -f -c "$T/bridge.conf" >> "$T/bridge.log" 2>&1 &
 BRIDGE_PID=$!

@@ -29,6 +29,7 @@ stop_bridge
 printf '[source b]\ntype = phc\ndevice = /dev/ptp0\noutputs = s\n[output s]\ntype = shm\nunit = 12\nmode = 0644\n' > "$T/b.conf"
 chmod 644 "$T/b.conf"
 : > "$T/bridge.log"
+private_paths "$T/b.conf"
 env LD_PRELOAD="$NOBODY_FAKELIB" FAKEDEV_PTP=/dev/ptp0 \
   setpriv --reuid=nobody --regid=nogroup --clear-groups "$NOBODY_BIN" -f -c "$T/b.conf" >> "$T/bridge.log" 2>&1 &
 BRIDGE_PID=$!

@@ -94,10 +94,38 @@ CHRONYC_ARGS=()
 chronyc -u root -v >/dev/null 2>&1 && CHRONYC_ARGS=(-u root)
 chronyc_() { chronyc "${CHRONYC_ARGS[@]}" -h "$T/chrony/chronyd.sock" "$@"; }
 
+# private_paths CONF: gives a bridge's configuration a status socket and a metrics directory
+# of its own under $T (unless it names them), never the system's. STATUS_SOCK and METRICS_DIR
+# name them, for the latest configuration.
+BRIDGE_N=0
+private_paths() {
+  local conf=$1
+  BRIDGE_N=$((BRIDGE_N + 1))
+  # writable by any user: some tests run the bridge as nobody
+  mkdir -p -m 1777 "$T/run-$BRIDGE_N" && chmod 1777 "$T/run-$BRIDGE_N"
+  STATUS_SOCK=$T/run-$BRIDGE_N/status.sock METRICS_DIR=$T/run-$BRIDGE_N/metrics
+  mkdir -p -m 1777 "$METRICS_DIR"
+  grep -q '^status_socket' "$conf" && STATUS_SOCK=$(sed -n 's/^status_socket *= *//p' "$conf")
+  grep -q '^metrics_dir' "$conf" && METRICS_DIR=$(sed -n 's/^metrics_dir *= *//p' "$conf")
+  local add=()
+  grep -q '^status_socket' "$conf" || add+=("status_socket = $STATUS_SOCK")
+  grep -q '^metrics_dir' "$conf" || add+=("metrics_dir = $METRICS_DIR")
+  [ ${#add[@]} -gt 0 ] || return 0
+  if grep -q '^\[bridge\]' "$conf"; then
+    printf '%s\n' "${add[@]}" > "$conf.add"
+    sed -i "/^\[bridge\]/r $conf.add" "$conf"
+    rm -f "$conf.add"
+  else
+    { echo "[bridge]"; printf '%s\n' "${add[@]}"; cat "$conf"; } > "$conf.new" && cat "$conf.new" > "$conf"
+    rm -f "$conf.new"
+  fi
+}
+
 # start_bridge CONF [FAKE ENV...]: the real binary with the fake /dev/ptpN library preloaded.
 start_bridge() {
   local conf=$1
   shift
+  private_paths "$conf"
   env LD_PRELOAD="$FAKELIB" FAKEDEV_CTL="$T/ctl" "$@" "$RB_BIN" -f -c "$conf" >> "$T/bridge.log" 2>&1 &
   BRIDGE_PID=$!
   PIDS+=("$BRIDGE_PID")

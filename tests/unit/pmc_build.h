@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pmc_msg.h"
+#include "ptpstate/pmc_msg.h"
 #include "test.h"
 
 static const uint8_t ptp4l_clock[8] = {0x00, 0x1b, 0x21, 0xff, 0xfe, 0x12, 0x34, 0x56};

@@ -3,9 +3,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "output.h"
-#include "source.h"
+#include "bridge/config.h"
+#include "bridge/core/conf.h"
+#include "bridge/core/output.h"
+#include "bridge/core/source.h"
 #include "test.h"
 
 static const char *const levels[] = {"error", "info", NULL};
@@ -15,8 +16,8 @@ static const struct conf_key bridge_keys[] = {
 };
 static const struct conf_kind kinds[] = {
   {.name = "bridge", .keys = bridge_keys},
-  {.name = "source", .named = true, .keys = source_common_keys, .drivers = source_conf_drivers},
-  {.name = "output", .named = true, .drivers = output_conf_drivers},
+  {.name = "source", .named = true, .keys = source_common_keys, .drivers = source_drivers},
+  {.name = "output", .named = true, .drivers = output_drivers},
 };
 
 static char path[] = "/tmp/rb-test-conf-XXXXXX";

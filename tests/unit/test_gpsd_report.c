@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gps_dl.h"
-#include "gpsd_report.h"
+#include "bridge/sources/gps_dl.h"
+#include "bridge/sources/gpsd_report.h"
 #include "test.h"
 
 static struct gpsd_report r;

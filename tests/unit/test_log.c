@@ -3,7 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "bridge/core/log.h"
 #include "test.h"
 
 static int count_lines(const char *path, const char *needle)

@@ -1,5 +1,5 @@
 /* Unit tests: combining PHC readings keeps every nanosecond. */
-#include "phc_readings.h"
+#include "bridge/sources/phc_readings.h"
 #include "test.h"
 
 /* Readings in nanoseconds, as the tests write them; put in the kernel's shape to combine. */

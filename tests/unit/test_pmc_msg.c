@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "pmc_build.h"
-#include "pmc_msg.h"
+#include "ptpstate/pmc_msg.h"
 #include "test.h"
 
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "pmc_build.h"
-#include "pmc_msg.h"
+#include "ptpstate/pmc_msg.h"
 #include "test.h"
 
 /* Pushes captured from linuxptp 4.2 (Debian 13's) to a client "capture1" port 5 that had just

@@ -1,5 +1,5 @@
 /* Unit tests: PPS edges get the right second, or none. */
-#include "pps_number.h"
+#include "bridge/sources/pps_number.h"
 #include "test.h"
 
 #define S(x) ((long long)(x) * 1000000000LL)

@@ -1,7 +1,7 @@
 /* Unit tests: a registry prunes in order and destroys only once the list is whole again. */
 #include <stdbool.h>
 
-#include "registry.h"
+#include "bridge/core/registry.h"
 #include "test.h"
 
 struct item {

@@ -1,7 +1,7 @@
 /* Unit tests: the NTP SHM writer handshake and field rules. */
 #include <string.h>
 
-#include "shm_time.h"
+#include "shm/shm_time.h"
 #include "test.h"
 
 int main(void)

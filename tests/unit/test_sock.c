@@ -2,7 +2,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "sock_sample.h"
+#include "sock/sock_sample.h"
 #include "test.h"
 
 /* chronyd's reading of a sample, as its refclock code does it: the reference time is

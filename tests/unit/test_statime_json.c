@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "statime_json.h"
+#include "ptpstate/statime_json.h"
 #include "test.h"
 
 /* No libm in the test link. */

@@ -4,21 +4,22 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "log.h"
-#include "sched.h"
+#include "bridge/config.h"
+#include "bridge/core/conf.h"
+#include "bridge/core/log.h"
+#include "bridge/core/sched.h"
 #include "test.h"
-#include "tracker.h"
+#include "ptpstate/tracker_driver.h"
 
 static const struct conf_kind kinds[] = {
-  {.name = "tracker", .named = true, .keys = tracker_common_keys, .drivers = tracker_conf_drivers},
+  {.name = "tracker", .named = true, .keys = tracker_common_keys, .drivers = tracker_drivers},
 };
 
 static int transitions;
-static enum trk_state last_to;
+static enum tracker_state last_to;
 static char last_reason[200];
 
-static void watcher(void *arg, const char *name, enum trk_state from, enum trk_state to,
+static void watcher(void *arg, const char *name, enum tracker_state from, enum tracker_state to,
                     const char *reason)
 {
   (void)arg;
@@ -31,13 +32,13 @@ static void watcher(void *arg, const char *name, enum trk_state from, enum trk_s
 
 /* A watcher that, on its first call, unwatches the other one (arg) and looks trackers up. */
 static int bystander_calls, remover_calls;
-static void bystander(void *arg, const char *name, enum trk_state from, enum trk_state to,
+static void bystander(void *arg, const char *name, enum tracker_state from, enum tracker_state to,
                       const char *reason)
 {
   (void)arg, (void)name, (void)from, (void)to, (void)reason;
   bystander_calls++;
 }
-static void remover(void *arg, const char *name, enum trk_state from, enum trk_state to,
+static void remover(void *arg, const char *name, enum tracker_state from, enum tracker_state to,
                     const char *reason)
 {
   (void)from, (void)to, (void)reason;
@@ -46,9 +47,9 @@ static void remover(void *arg, const char *name, enum trk_state from, enum trk_s
   tracker_unwatch(name, bystander, arg);
 }
 
-static struct trk_observation good(int64_t offset)
+static struct tracker_observation good(int64_t offset)
 {
-  struct trk_observation o;
+  struct tracker_observation o;
   memset(&o, 0, sizeof(o));
   o.slave = true;
   o.port_state = "SLAVE";
@@ -80,19 +81,19 @@ static void test_stale_window(void)
   const int64_t lags[] = {0, 10 * ms, 250 * ms, 10000 * ms};
   int bad = 0;
 
-  CHECK_EQ_INT(trk_stale_window(1, 250 * ms, 0), 375 * ms);
-  CHECK_EQ_INT(trk_stale_window(3, 250 * ms, 0), 875 * ms);
-  CHECK_EQ_INT(trk_stale_window(1, 62500000, 0), 162500000);
-  CHECK_EQ_INT(trk_stale_window(3, 1000 * ms, 0), 3250 * ms);
-  CHECK_EQ_INT(trk_stale_window(1, 1000 * ms, 250 * ms), 1500 * ms);
-  CHECK_EQ_INT(trk_stale_window(3, 1000 * ms, 250 * ms), 3000 * ms); /* linuxptp 3.x defaults */
-  CHECK_EQ_INT(trk_stale_window(1, 250 * ms, 1000 * ms), 1375 * ms);
-  CHECK_EQ_INT(trk_stale_window(3, 62500000, 250 * ms), 412500000);
+  CHECK_EQ_INT(tracker_stale_window(1, 250 * ms, 0), 375 * ms);
+  CHECK_EQ_INT(tracker_stale_window(3, 250 * ms, 0), 875 * ms);
+  CHECK_EQ_INT(tracker_stale_window(1, 62500000, 0), 162500000);
+  CHECK_EQ_INT(tracker_stale_window(3, 1000 * ms, 0), 3250 * ms);
+  CHECK_EQ_INT(tracker_stale_window(1, 1000 * ms, 250 * ms), 1500 * ms);
+  CHECK_EQ_INT(tracker_stale_window(3, 1000 * ms, 250 * ms), 3000 * ms); /* linuxptp 3.x defaults */
+  CHECK_EQ_INT(tracker_stale_window(1, 250 * ms, 1000 * ms), 1375 * ms);
+  CHECK_EQ_INT(tracker_stale_window(3, 62500000, 250 * ms), 412500000);
   for (int n = 1; n <= 1000; n++)
     for (int lg = -10; lg <= 10; lg++)
       for (size_t k = 0; k < sizeof(lags) / sizeof(lags[0]); k++) {
         int64_t i = lg >= 0 ? 1000000000LL << lg : 1000000000LL >> -lg, lag = lags[k];
-        int64_t w = trk_stale_window(n, i, lag), m = w - ((int64_t)n * i - lag);
+        int64_t w = tracker_stale_window(n, i, lag), m = w - ((int64_t)n * i - lag);
         /* Syncs that keep coming, seen a lag late, an interval apart and 0.1 s more (a loaded
            host), are never stale; the margin over stale_syncs intervals from the earliest the
            last Sync can have come is 0.1 to 0.25 s unless that floor is higher; with pushes
@@ -111,7 +112,7 @@ int main(void)
   FILE *f = fdopen(fd, "w");
   struct conf *c;
   struct tracker *t;
-  struct trk_observation o;
+  struct tracker_observation o;
 
   log_init(true, LOG_ERR);
   sched_init();
@@ -130,7 +131,7 @@ int main(void)
   tracker_add_new(c);
   t = tracker_find("ptp");
   CHECK(t != NULL);
-  CHECK_EQ_INT(tracker_state(t), TRK_UNKNOWN);
+  CHECK_EQ_INT(tracker_state(t), TRACKER_UNKNOWN);
   CHECK(!tracker_utc_offset(t, &offset));
 
   /* LOCKED only after 3 consecutive good measurements; repeats of one do not count. */
@@ -139,12 +140,12 @@ int main(void)
   o.new_measurement = false;
   tracker_update(t, &o);
   tracker_update(t, &o);
-  CHECK_EQ_INT(tracker_state(t), TRK_UNKNOWN);
+  CHECK_EQ_INT(tracker_state(t), TRACKER_UNKNOWN);
   o.new_measurement = true;
   tracker_update(t, &o);
-  CHECK_EQ_INT(tracker_state(t), TRK_UNKNOWN);
+  CHECK_EQ_INT(tracker_state(t), TRACKER_UNKNOWN);
   tracker_update(t, &o);
-  CHECK_EQ_INT(tracker_state(t), TRK_LOCKED);
+  CHECK_EQ_INT(tracker_state(t), TRACKER_LOCKED);
   CHECK_EQ_INT(transitions, 1);
   CHECK(tracker_utc_offset(t, &offset) && offset == 37);
   CHECK_EQ_INT(tracker_leap(t), RB_LEAP_NONE);
@@ -155,43 +156,43 @@ int main(void)
   /* Offset beyond the threshold: HOLDOVER, then FREERUN once holdover expires. */
   o = good(150);
   tracker_update(t, &o);
-  CHECK_EQ_INT(tracker_state(t), TRK_HOLDOVER);
+  CHECK_EQ_INT(tracker_state(t), TRACKER_HOLDOVER);
   CHECK(strstr(last_reason, "offset +150 ns beyond +/-100 ns") != NULL);
   run_loop(30);
-  CHECK_EQ_INT(tracker_state(t), TRK_HOLDOVER);
+  CHECK_EQ_INT(tracker_state(t), TRACKER_HOLDOVER);
   run_loop(60);
-  CHECK_EQ_INT(tracker_state(t), TRK_FREERUN);
+  CHECK_EQ_INT(tracker_state(t), TRACKER_FREERUN);
   CHECK(strstr(last_reason, "holdover") != NULL);
 
   /* Back: 3 good updates; a port leaving SLAVE goes to HOLDOVER at once. */
   o = good(-99);
   for (int i = 0; i < 3; i++)
     tracker_update(t, &o);
-  CHECK_EQ_INT(tracker_state(t), TRK_LOCKED);
+  CHECK_EQ_INT(tracker_state(t), TRACKER_LOCKED);
   o.slave = false;
   o.port_state = "LISTENING";
   tracker_update(t, &o);
-  CHECK_EQ_INT(tracker_state(t), TRK_HOLDOVER);
+  CHECK_EQ_INT(tracker_state(t), TRACKER_HOLDOVER);
   CHECK(strstr(last_reason, "no port in SLAVE (LISTENING)") != NULL);
   /* Recovery within holdover: straight back to LOCKED, no FREERUN. */
   o = good(0);
   for (int i = 0; i < 3; i++)
     tracker_update(t, &o);
-  CHECK_EQ_INT(tracker_state(t), TRK_LOCKED);
+  CHECK_EQ_INT(tracker_state(t), TRACKER_LOCKED);
   run_loop(80);
-  CHECK_EQ_INT(tracker_state(t), TRK_LOCKED);
+  CHECK_EQ_INT(tracker_state(t), TRACKER_LOCKED);
 
   /* Stale sync, clock class, and a good update interleaved: the count restarts. */
   o.fresh = false;
   tracker_update(t, &o);
-  CHECK_EQ_INT(tracker_state(t), TRK_HOLDOVER);
+  CHECK_EQ_INT(tracker_state(t), TRACKER_HOLDOVER);
   CHECK(strstr(last_reason, "stale") != NULL);
   o = good(0);
   o.gm_clock_class = 248;
   tracker_update(t, &o);
   tracker_update(t, &o);
   tracker_update(t, &o);
-  CHECK_EQ_INT(tracker_state(t), TRK_HOLDOVER);
+  CHECK_EQ_INT(tracker_state(t), TRACKER_HOLDOVER);
   o = good(0);
   tracker_update(t, &o);
   tracker_update(t, &o);
@@ -200,18 +201,18 @@ int main(void)
   o = good(0);
   tracker_update(t, &o);
   tracker_update(t, &o);
-  CHECK_EQ_INT(tracker_state(t), TRK_HOLDOVER);
+  CHECK_EQ_INT(tracker_state(t), TRACKER_HOLDOVER);
   tracker_update(t, &o);
-  CHECK_EQ_INT(tracker_state(t), TRK_LOCKED);
+  CHECK_EQ_INT(tracker_state(t), TRACKER_LOCKED);
 
   /* The daemon goes away: UNKNOWN at once, and no UTC offset from it any more. */
   tracker_unreachable(t, "connection refused");
-  CHECK_EQ_INT(tracker_state(t), TRK_UNKNOWN);
+  CHECK_EQ_INT(tracker_state(t), TRACKER_UNKNOWN);
   CHECK(!tracker_utc_offset(t, &offset));
   /* From UNKNOWN, a bad update says FREERUN. */
   o.slave = false;
   tracker_update(t, &o);
-  CHECK_EQ_INT(tracker_state(t), TRK_FREERUN);
+  CHECK_EQ_INT(tracker_state(t), TRACKER_FREERUN);
 
   /* A watcher that unwatches another from its callback: the other is not called after. */
   tracker_watch("ptp", remover, NULL);

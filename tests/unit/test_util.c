@@ -1,6 +1,6 @@
 /* Unit tests: time arithmetic, backoff, precision. */
 #include "test.h"
-#include "util.h"
+#include "bridge/core/util.h"
 
 int main(void)
 {

@@ -1,0 +1,11 @@
+/* The status socket: a Unix stream socket that writes the status document (JSON) to every
+   client that connects, then closes. Clients never stall the loop. */
+#ifndef RB_STATUS_SERVER_H
+#define RB_STATUS_SERVER_H
+
+/* Serves at path, mode 0660, owned by group when not NULL. A later call with another path or
+   group replaces the socket; the same ones keep it. Failures are logged and retried. */
+void status_server_apply(const char *path, const char *group);
+void status_server_fini(void);
+
+#endif
