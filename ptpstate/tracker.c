@@ -34,6 +34,7 @@ struct tracker {
   char why[160]; /* why the latest update was not good */
   int64_t since_ns;
   uint64_t updates, malformed, rejected;
+  uint64_t transitions_total[4][4];
   size_t n_transitions, next_transition; /* a ring of the latest */
   struct tracker_transition transitions[TRACKER_TRANSITIONS_MAX];
 };
@@ -71,6 +72,7 @@ static void set_state(struct tracker *t, enum tracker_state to, const char *reas
     return;
   t->state = to;
   t->since_ns = realtime_ns();
+  t->transitions_total[from][to]++;
   tr = &t->transitions[t->next_transition];
   tr->time_ns = t->since_ns;
   tr->from = from;
@@ -368,6 +370,7 @@ void tracker_report(size_t n, struct tracker_report *r)
   r->updates = t->updates;
   r->malformed = t->malformed;
   r->rejected = t->rejected;
+  memcpy(r->transitions_total, t->transitions_total, sizeof(r->transitions_total));
   r->n_transitions = t->n_transitions;
   for (size_t k = 0; k < t->n_transitions; k++) {
     size_t at = (t->next_transition + TRACKER_TRANSITIONS_MAX - t->n_transitions + k) %

@@ -62,6 +62,7 @@ struct tracker_report {
   bool time_traceable, utc_offset_valid, leap61, leap59;
   int utc_offset;
   uint64_t updates, malformed, rejected;
+  uint64_t transitions_total[4][4]; /* every transition since start, by [from][to] */
   size_t n_transitions; /* the latest, oldest first */
   struct tracker_transition transitions[TRACKER_TRANSITIONS_MAX];
   struct health_report health;
