@@ -97,7 +97,7 @@ static void set_state(struct tracker *t, enum tracker_state to, const char *reas
         snap[n++] = watches[i];
     for (size_t j = 0; j < n; j++)
       if (still_watching(t->inst.name, snap[j].fn, snap[j].arg))
-        snap[j].fn(snap[j].arg, t->inst.name, from, to, reason);
+        snap[j].fn(snap[j].arg, t, from, to, reason);
     free(snap);
   }
 }

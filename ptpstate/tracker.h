@@ -33,7 +33,9 @@ enum tracker_state tracker_state(const struct tracker *t);
 bool tracker_utc_offset(const struct tracker *t, int *offset);
 enum rb_leap tracker_leap(const struct tracker *t);
 
-typedef void (*tracker_watch_fn)(void *arg, const char *tracker, enum tracker_state from,
+/* t is valid during the call; it may be kept while the state is not UNKNOWN (a tracker that
+   stops passes through UNKNOWN first). */
+typedef void (*tracker_watch_fn)(void *arg, const struct tracker *t, enum tracker_state from,
                                  enum tracker_state to, const char *reason);
 /* Calls fn on every transition of the tracker called name, whether it exists yet or not. */
 void tracker_watch(const char *name, tracker_watch_fn fn, void *arg);

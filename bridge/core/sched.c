@@ -188,3 +188,97 @@ void sched_periodic_free(struct sched_periodic *t)
   close(t->fd);
   free(t);
 }
+
+struct tick_group {
+  int64_t interval_ns;
+  struct sched_periodic *timer;
+  struct sched_tick **members;
+  size_t n;
+  bool dispatching;
+  struct tick_group *next;
+};
+
+struct sched_tick {
+  struct tick_group *group;
+  sched_periodic_fn fn;
+  void *arg;
+  bool gone;
+};
+
+static struct tick_group *tick_groups;
+
+static void drop_group_if_empty(struct tick_group *g)
+{
+  struct tick_group **p;
+
+  if (g->n > 0 || g->dispatching)
+    return;
+  for (p = &tick_groups; *p != g; p = &(*p)->next)
+    ;
+  *p = g->next;
+  sched_periodic_free(g->timer);
+  free(g->members);
+  free(g);
+}
+
+static void on_group_tick(void *arg, uint64_t periods)
+{
+  struct tick_group *g = arg;
+  size_t n = g->n, kept = 0; /* members that join now wait for the next tick */
+
+  g->dispatching = true;
+  for (size_t i = 0; i < n; i++)
+    if (!g->members[i]->gone)
+      g->members[i]->fn(g->members[i]->arg, periods);
+  g->dispatching = false;
+  for (size_t i = 0; i < g->n; i++) {
+    if (g->members[i]->gone)
+      free(g->members[i]);
+    else
+      g->members[kept++] = g->members[i];
+  }
+  g->n = kept;
+  drop_group_if_empty(g);
+}
+
+struct sched_tick *sched_tick_join(int64_t interval_ns, sched_periodic_fn fn, void *arg)
+{
+  struct tick_group *g;
+  struct sched_tick *m = xnew(struct sched_tick);
+
+  for (g = tick_groups; g && g->interval_ns != interval_ns; g = g->next)
+    ;
+  if (!g) {
+    g = xnew(struct tick_group);
+    g->interval_ns = interval_ns;
+    g->timer = sched_periodic_new(monotonic_ns(), interval_ns, on_group_tick, g);
+    g->next = tick_groups;
+    tick_groups = g;
+  }
+  g->members = xreallocarray(g->members, g->n + 1, sizeof(*g->members));
+  g->members[g->n++] = m;
+  m->group = g;
+  m->fn = fn;
+  m->arg = arg;
+  return m;
+}
+
+void sched_tick_leave(struct sched_tick *m)
+{
+  struct tick_group *g;
+  size_t i;
+
+  if (!m)
+    return;
+  g = m->group;
+  if (g->dispatching) {
+    m->gone = true;
+    return;
+  }
+  for (i = 0; g->members[i] != m; i++)
+    ;
+  memmove(&g->members[i], &g->members[i + 1], (g->n - i - 1) * sizeof(*g->members));
+  g->n--;
+  free(m);
+  drop_group_if_empty(g);
+}

@@ -35,6 +35,14 @@ struct sched_periodic *sched_periodic_new(int64_t first_mono_ns, int64_t interva
                                           sched_periodic_fn fn, void *arg);
 void sched_periodic_free(struct sched_periodic *t);
 
+/* Periodic callbacks that share one periodic timer per interval, called in the order they
+   joined: sixteen sources polling at the same interval cost one wake-up, not sixteen. A new
+   member is first called at the group's next tick. A member may leave from any callback. */
+struct sched_tick;
+
+struct sched_tick *sched_tick_join(int64_t interval_ns, sched_periodic_fn fn, void *arg);
+void sched_tick_leave(struct sched_tick *m);
+
 typedef void (*sched_fd_fn)(void *arg, uint32_t revents);
 struct sched_fd;
 

@@ -1,28 +1,21 @@
-/* PHC source: reads /dev/ptpN (or a NIC's PHC) with the PTP_SYS_OFFSET* ioctls. */
+/* PHC source: reads /dev/ptpN (or a NIC's PHC) with the PTP_SYS_OFFSET* ioctls, and gates its
+   samples on a PTP tracker. */
 #include <errno.h>
-#include <fcntl.h>
-#include <stddef.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
-
-#include <linux/ethtool.h>
-#include <linux/ptp_clock.h>
-#include <linux/sockios.h>
 
 #include "bridge/core/log.h"
 #include "bridge/core/memory.h"
-#include "bridge/sources/phc_readings.h"
 #include "bridge/core/sched.h"
 #include "bridge/core/source_driver.h"
-#include "ptpstate/tracker.h"
 #include "bridge/core/util.h"
+#include "bridge/sources/phc_ioctl.h"
+#include "bridge/sources/phc_readings.h"
+#include "ptpstate/tracker.h"
 
-enum phc_method { METHOD_AUTO, METHOD_PRECISE, METHOD_EXTENDED, METHOD_BASIC };
 static const char *const method_names[] = {"auto", "precise", "extended", "basic", NULL};
 static const char *const combine_names[] = {"quantile", "min-delay", NULL};
 enum timescale { TIMESCALE_TAI, TIMESCALE_UTC };
@@ -41,6 +34,7 @@ struct phc {
   int64_t interval_ns;
   int readings;
   enum phc_method forced, method;
+  int64_t last_delay_ns; /* the widest window of the latest sample's readings */
   enum phc_combine combine;
   double quantile;
   int64_t utc_minus_phc_ns;
@@ -48,12 +42,13 @@ struct phc {
   int precision; /* 1 when derived from the measurement */
   char *tracker;  /* gate on this PTP tracker's state; NULL: always valid */
   bool publish_in_holdover;
+  /* The gate: the tracker watch alone keeps it. Open only while the tracker is LOCKED (or in
+     HOLDOVER if allowed); then gate_tracker is that tracker, for its UTC offset and leap. */
   bool gate_open;
+  const struct tracker *gate_tracker;
   int fd;
-  struct sched_periodic *poller; /* while open: one wake-up per poll, re-armed by the kernel */
-  struct sched_timer *timer;     /* while closed: the next reopen attempt */
-  struct backoff backoff;
-  bool outage_logged;
+  struct sched_tick *poller; /* while open: polls share one wake-up per interval */
+  struct sched_timer *timer; /* while closed: the next reopen attempt */
   bool method_logged;
   struct log_ratelimit rl_read;
 };
@@ -84,7 +79,6 @@ static bool phc_check(const struct conf_section *s)
 
 static void on_timer(void *arg);
 static void on_poll(void *arg, uint64_t periods);
-static bool gate_allows(const struct phc *p, enum tracker_state st);
 
 static void *phc_create(struct source *src, const struct conf_section *s)
 {
@@ -110,61 +104,33 @@ static void *phc_create(struct source *src, const struct conf_section *s)
   p->publish_in_holdover = conf_bool(s, "publish_in_holdover");
   p->fd = -1;
   p->timer = sched_timer_new(on_timer, p);
-  backoff_init(&p->backoff, RETRY_MIN_NS, RETRY_MAX_NS);
+  health_init(source_health(src), "source", source_name(src), RETRY_MIN_NS, RETRY_MAX_NS);
   return p;
 }
-
-/* Finds the PHC of a network interface, as ethtool -T does. */
-static int resolve_interface(const char *ifname, char *path, size_t len)
-{
-  struct ethtool_ts_info info = {.cmd = ETHTOOL_GET_TS_INFO};
-  struct ifreq ifr;
-  int sock, r;
-
-  memset(&ifr, 0, sizeof(ifr));
-  snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-  ifr.ifr_data = (char *)&info;
-  sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (sock < 0)
-    return -errno;
-  r = ioctl(sock, SIOCETHTOOL, &ifr);
-  r = r < 0 ? -errno : 0;
-  close(sock);
-  if (r < 0)
-    return r;
-  if (info.phc_index < 0)
-    return -ENOTSUP;
-  snprintf(path, len, "/dev/ptp%d", info.phc_index);
-  return 0;
-}
-
 
 /* Device lost or not there: tell the outputs, close, and retry with backoff. */
 static void start_outage(struct phc *p, const char *what, int err)
 {
-  if (!p->outage_logged) {
-    log_warn("source %s: %s %s: %s; retrying with backoff", source_name(p->src), what,
-             p->path[0] ? p->path : p->interface, strerror(err));
-    p->outage_logged = true;
-  }
+  int64_t retry = health_down(source_health(p->src), "%s %s: %s", what,
+                              p->path[0] ? p->path : p->interface, strerror(err));
   source_lost(p->src);
-  sched_periodic_free(p->poller);
+  sched_tick_leave(p->poller);
   p->poller = NULL;
   if (p->fd >= 0) {
     close(p->fd);
     p->fd = -1;
   }
-  sched_timer_after(p->timer, backoff_next(&p->backoff));
+  sched_timer_after(p->timer, retry);
 }
 
 static void try_open(struct phc *p)
 {
-  struct ptp_clock_caps caps;
+  const char *what;
   int r;
 
   if (p->interface) {
     p->path[0] = '\0';
-    r = resolve_interface(p->interface, p->path, sizeof(p->path));
+    r = phc_resolve_interface(p->interface, p->path, sizeof(p->path));
     if (r < 0) {
       start_outage(p, "cannot find the PHC of interface", -r);
       return;
@@ -172,113 +138,20 @@ static void try_open(struct phc *p)
   } else {
     snprintf(p->path, sizeof(p->path), "%s", p->device);
   }
-  /* Read-only: reading needs no write access, and the bridge never steers a clock. */
-  p->fd = open(p->path, O_RDONLY | O_CLOEXEC);
+  p->fd = phc_open(p->path, &what);
   if (p->fd < 0) {
-    start_outage(p, "cannot open", errno);
+    r = -p->fd;
+    p->fd = -1;
+    start_outage(p, what, r);
     return;
   }
-  if (ioctl(p->fd, PTP_CLOCK_GETCAPS, &caps) < 0) {
-    start_outage(p, "not a PTP clock:", errno);
-    return;
-  }
-  if (p->outage_logged)
-    log_notice("source %s: %s is back", source_name(p->src), p->path);
-  else
+  if (!health_up(source_health(p->src), "%s is back", p->path))
     log_info("source %s: opened %s", source_name(p->src), p->path);
-  p->outage_logged = false;
-  backoff_reset(&p->backoff);
   p->method = p->forced;
   p->method_logged = false;
-  p->poller = sched_periodic_new(monotonic_ns(), p->interval_ns, on_poll, p);
-}
-
-/* Every method leaves its readings in x->ts, in the shape PTP_SYS_OFFSET_EXTENDED gives. */
-static int read_precise(struct phc *p, struct ptp_sys_offset_extended *x)
-{
-  struct ptp_sys_offset_precise y;
-
-  memset(&y, 0, sizeof(y));
-  if (ioctl(p->fd, PTP_SYS_OFFSET_PRECISE, &y) < 0)
-    return -errno;
-  x->ts[0][0] = x->ts[0][2] = y.sys_realtime; /* a cross-timestamp: a zero-width window */
-  x->ts[0][1] = y.device;
-  return 1;
-}
-
-static int read_extended(struct phc *p, struct ptp_sys_offset_extended *x)
-{
-  /* Only the request header: the kernel fills every timestamp asked for. */
-  memset(x, 0, offsetof(struct ptp_sys_offset_extended, ts));
-  x->n_samples = (unsigned)p->readings;
-  if (ioctl(p->fd, PTP_SYS_OFFSET_EXTENDED, x) < 0)
-    return -errno;
-  return p->readings;
-}
-
-static int read_basic(struct phc *p, struct ptp_sys_offset_extended *x)
-{
-  struct ptp_sys_offset y;
-
-  memset(&y, 0, offsetof(struct ptp_sys_offset, ts));
-  y.n_samples = (unsigned)p->readings;
-  if (ioctl(p->fd, PTP_SYS_OFFSET, &y) < 0)
-    return -errno;
-  for (int i = 0; i < p->readings; i++) {
-    x->ts[i][0] = y.ts[2 * i];
-    x->ts[i][1] = y.ts[2 * i + 1];
-    x->ts[i][2] = y.ts[2 * i + 2];
-  }
-  return p->readings;
-}
-
-static int read_method(struct phc *p, enum phc_method m, struct ptp_sys_offset_extended *r)
-{
-  int n;
-  for (int attempt = 0; attempt < 2; attempt++) {
-    switch (m) {
-    case METHOD_PRECISE: n = read_precise(p, r); break;
-    case METHOD_EXTENDED: n = read_extended(p, r); break;
-    default: n = read_basic(p, r); break;
-    }
-    /* A busy or interrupted driver gets one immediate second try. */
-    if (n != -EINTR && n != -EBUSY && n != -EAGAIN)
-      break;
-  }
-  return n;
-}
-
-static bool unsupported(int err)
-{
-  return err == -EOPNOTSUPP || err == -ENOTTY || err == -EINVAL;
-}
-
-/* Reads with the chosen ioctl; in auto mode probes PRECISE, EXTENDED, then basic, and keeps
-   the first that works. */
-static int read_phc(struct phc *p, struct ptp_sys_offset_extended *r)
-{
-  int n = -EOPNOTSUPP;
-
-  if (p->method != METHOD_AUTO) {
-    n = read_method(p, p->method, r);
-  } else {
-    for (enum phc_method m = METHOD_PRECISE; m <= METHOD_BASIC; m++) {
-      n = read_method(p, m, r);
-      if (n > 0)
-        p->method = m;
-      if (!unsupported(n))
-        break;
-    }
-  }
-  if (n > 0 && !p->method_logged) {
-    p->method_logged = true;
-    log_info("source %s: %s reads with PTP_SYS_OFFSET%s, %d reading%s per poll",
-             source_name(p->src), p->path,
-             p->method == METHOD_PRECISE ? "_PRECISE"
-             : p->method == METHOD_EXTENDED ? "_EXTENDED" : "",
-             n, n == 1 ? "" : "s");
-  }
-  return n;
+  p->poller = sched_tick_join(p->interval_ns, on_poll, p);
+  /* The first sample at once, not a shared interval later. */
+  on_poll(p, 1);
 }
 
 static void on_poll(void *arg, uint64_t periods)
@@ -290,13 +163,21 @@ static void on_poll(void *arg, uint64_t periods)
   int n;
 
   (void)periods; /* a late wake-up takes one sample, not a burst */
-  n = read_phc(p, &r);
+  n = phc_read_method(p->fd, &p->method, p->readings, &r);
+  if (n > 0 && !p->method_logged) {
+    p->method_logged = true;
+    log_info("source %s: %s reads with %s, %d reading%s per poll", source_name(p->src), p->path,
+             phc_method_ioctl(p->method), n, n == 1 ? "" : "s");
+  }
   if (n < 0) {
-    if (unsupported(n)) {
+    if (phc_unsupported(n)) {
+      health_error(source_health(p->src), "%s does not support method %s: %s", p->path,
+                   method_names[p->forced], strerror(-n));
       log_rl(&p->rl_read, LOG_ERR, "source %s: %s does not support method %s: %s",
              source_name(p->src), p->path, method_names[p->forced], strerror(-n));
       source_lost(p->src);
     } else if (n == -EINTR || n == -EBUSY || n == -EAGAIN) {
+      health_error(source_health(p->src), "reading %s: %s", p->path, strerror(-n));
       log_rl(&p->rl_read, LOG_WARNING, "source %s: reading %s: %s; skipping this poll",
              source_name(p->src), p->path, strerror(-n));
     } else {
@@ -305,24 +186,25 @@ static void on_poll(void *arg, uint64_t periods)
     return;
   }
   if (!phc_combine(r.ts, n, p->combine, p->quantile, &res)) {
+    health_error(source_health(p->src), "system clock stepped during a read");
     log_rl(&p->rl_read, LOG_WARNING, "source %s: system clock stepped during a read; skipped",
            source_name(p->src));
     return;
   }
+  p->last_delay_ns = res.delay_ns;
   sample.sys_ns = res.sys_ns;
   sample.ref_ns = res.phc_ns + p->utc_minus_phc_ns;
   sample.leap = RB_LEAP_NONE;
   sample.precision = p->precision <= 0 ? p->precision : precision_from_ns(res.delay_ns / 2 + 1);
   sample.valid = true;
   if (p->tracker) {
-    const struct tracker *t = tracker_find(p->tracker);
     int utc_offset;
-    sample.valid = t && gate_allows(p, tracker_state(t));
-    if (t) {
+    sample.valid = p->gate_open;
+    if (p->gate_open) {
       /* TAI - UTC and leap warnings from PTP itself; tai_offset is the fallback. */
-      if (p->tai && tracker_utc_offset(t, &utc_offset))
+      if (p->tai && tracker_utc_offset(p->gate_tracker, &utc_offset))
         sample.ref_ns = res.phc_ns - (int64_t)utc_offset * NS_PER_SEC;
-      sample.leap = tracker_leap(t);
+      sample.leap = tracker_leap(p->gate_tracker);
     }
   }
   source_publish(p->src, &sample);
@@ -335,20 +217,22 @@ static bool gate_allows(const struct phc *p, enum tracker_state st)
 
 /* Closes the gate the moment the tracker leaves LOCKED (SHM readers see leap 3 at once), rather
    than at the next poll. */
-static void on_tracker_change(void *arg, const char *tracker, enum tracker_state from,
+static void on_tracker_change(void *arg, const struct tracker *t, enum tracker_state from,
                               enum tracker_state to, const char *reason)
 {
   struct phc *p = arg;
   bool open = gate_allows(p, to);
   (void)from;
 
+  /* A tracker that stops passes through UNKNOWN first: the pointer never outlives it. */
+  p->gate_tracker = open ? t : NULL;
   if (open == p->gate_open)
     return;
   p->gate_open = open;
   log_notice("source %s: gate %s: tracker %s is %s (%s)", source_name(p->src),
-             open ? "open" : "closed", tracker, tracker_state_name(to), reason);
+             open ? "open" : "closed", tracker_name(t), tracker_state_name(to), reason);
   if (!open)
-    source_lost(p->src);
+    source_gated(p->src);
 }
 
 /* Only reopen attempts use the one-shot timer. */
@@ -361,8 +245,10 @@ static void phc_start(void *priv)
 {
   struct phc *p = priv;
   if (p->tracker) {
+    /* Trackers start before sources: the state now, then every change. */
     const struct tracker *t = tracker_find(p->tracker);
     p->gate_open = t && gate_allows(p, tracker_state(t));
+    p->gate_tracker = p->gate_open ? t : NULL;
     tracker_watch(p->tracker, on_tracker_change, p);
   }
   try_open(p);
@@ -376,7 +262,7 @@ static void phc_destroy(void *priv)
     tracker_unwatch(p->tracker, on_tracker_change, p);
   free(p->tracker);
   sched_timer_free(p->timer);
-  sched_periodic_free(p->poller);
+  sched_tick_leave(p->poller);
   if (p->fd >= 0)
     close(p->fd);
   free(p->device);
@@ -400,9 +286,29 @@ static const struct conf_key phc_keys[] = {
   {0},
 };
 
+static void phc_report(void *priv, struct source_report *r)
+{
+  const struct phc *p = priv;
+
+  snprintf(r->endpoint, sizeof(r->endpoint), "%s%s%s%s", p->path[0] ? p->path : "",
+           p->interface ? (p->path[0] ? " (" : "") : "", p->interface ? p->interface : "",
+           p->interface && p->path[0] ? ")" : "");
+  report_string(&r->extras, "method",
+                p->method == PHC_METHOD_AUTO ? "auto" : method_names[p->method]);
+  report_int(&r->extras, "readings", p->method == PHC_METHOD_PRECISE ? 1 : p->readings);
+  if (r->have_sample)
+    report_int(&r->extras, "delay_window_ns", p->last_delay_ns);
+  report_double(&r->extras, "interval_seconds", (double)p->interval_ns / 1e9);
+  if (p->tracker) {
+    report_string(&r->extras, "tracker", p->tracker);
+    report_bool(&r->extras, "gate_open", p->gate_open);
+  }
+}
+
 const struct source_ops phc_source_ops = {
   .conf = {.type = "phc", .keys = phc_keys, .check = phc_check},
   .create = phc_create,
   .start = phc_start,
   .destroy = phc_destroy,
+  .report = phc_report,
 };

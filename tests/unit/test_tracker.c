@@ -19,11 +19,11 @@ static int transitions;
 static enum tracker_state last_to;
 static char last_reason[200];
 
-static void watcher(void *arg, const char *name, enum tracker_state from, enum tracker_state to,
+static void watcher(void *arg, const struct tracker *t, enum tracker_state from, enum tracker_state to,
                     const char *reason)
 {
   (void)arg;
-  (void)name;
+  (void)t;
   (void)from;
   transitions++;
   last_to = to;
@@ -32,15 +32,16 @@ static void watcher(void *arg, const char *name, enum tracker_state from, enum t
 
 /* A watcher that, on its first call, unwatches the other one (arg) and looks trackers up. */
 static int bystander_calls, remover_calls;
-static void bystander(void *arg, const char *name, enum tracker_state from, enum tracker_state to,
+static void bystander(void *arg, const struct tracker *t, enum tracker_state from, enum tracker_state to,
                       const char *reason)
 {
-  (void)arg, (void)name, (void)from, (void)to, (void)reason;
+  (void)arg, (void)t, (void)from, (void)to, (void)reason;
   bystander_calls++;
 }
-static void remover(void *arg, const char *name, enum tracker_state from, enum tracker_state to,
-                    const char *reason)
+static void remover(void *arg, const struct tracker *t, enum tracker_state from,
+                    enum tracker_state to, const char *reason)
 {
+  const char *name = tracker_name(t);
   (void)from, (void)to, (void)reason;
   remover_calls++;
   tracker_find(name); /* must be safe while trackers are being dropped */
