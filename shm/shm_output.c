@@ -24,8 +24,7 @@ struct shm_out {
   int perm;
   struct shm_time *seg;
   struct sched_timer *retry;
-  struct backoff backoff;
-  bool outage_logged;
+  bool created; /* by the bridge, rather than attached to a reader's */
 };
 
 void shm_time_write(struct shm_time *t, int64_t ref_ns, int64_t sys_ns, int leap, int precision)
@@ -75,7 +74,7 @@ static void *shm_create(struct output *out, const struct conf_section *s)
   so->unit = (int)conf_int(s, "unit");
   so->perm = so->unit < PRIVATE_UNITS ? 0600 : (int)conf_int(s, "mode");
   so->retry = sched_timer_new(try_attach, so);
-  backoff_init(&so->backoff, RETRY_MIN_NS, RETRY_MAX_NS);
+  health_set_retry(output_health(out), RETRY_MIN_NS, RETRY_MAX_NS);
   return so;
 }
 
@@ -107,25 +106,22 @@ static void describe_segment(int key, char *buf, size_t len)
 static void attach_failed(struct shm_out *so, int err)
 {
   int key = shm_time_key(so->unit);
+  struct health *h = output_health(so->out);
   char what[160];
+  int64_t retry;
 
-  if (!so->outage_logged) {
-    so->outage_logged = true;
-    describe_segment(key, what, sizeof(what));
-    if (err == EINVAL)
-      log_err("output %s: SHM segment 0x%08x exists with the wrong size (%s; need %zu bytes): "
-              "a writer or reader with another ABI made it; remove it with ipcrm -M 0x%08x",
-              output_name(so->out), key, what, sizeof(struct shm_time), key);
-    else if (err == EACCES)
-      log_err("output %s: SHM segment 0x%08x is not writable by uid %u (%s); run the bridge as "
-              "its owner or let its creator give the bridge access",
-              output_name(so->out), key, (unsigned)getuid(), what);
-    else
-      log_err("output %s: cannot attach SHM segment 0x%08x: %s", output_name(so->out), key,
-              strerror(err));
-    log_notice("output %s: retrying with backoff", output_name(so->out));
-  }
-  sched_timer_after(so->retry, backoff_next(&so->backoff));
+  describe_segment(key, what, sizeof(what));
+  if (err == EINVAL)
+    retry = health_down(h, "SHM segment 0x%08x exists with the wrong size (%s; need %zu bytes): "
+                        "a writer or reader with another ABI made it; remove it with "
+                        "ipcrm -M 0x%08x", key, what, sizeof(struct shm_time), key);
+  else if (err == EACCES)
+    retry = health_down(h, "SHM segment 0x%08x is not writable by uid %u (%s); run the bridge "
+                        "as its owner or let its creator give the bridge access",
+                        key, (unsigned)getuid(), what);
+  else
+    retry = health_down(h, "cannot attach SHM segment 0x%08x: %s", key, strerror(err));
+  sched_timer_after(so->retry, retry);
 }
 
 static void try_attach(void *arg)
@@ -157,14 +153,15 @@ static void try_attach(void *arg)
     so->seg->nsamples = 3;
   }
   so->seg->mode = 1;
+  so->created = created;
+  output_set_connected(so->out, true);
   if (created)
     log_info("output %s: created NTP SHM unit %d (key 0x%08x, mode %04o)", output_name(so->out),
              so->unit, key, (unsigned)so->perm);
   else
     log_info("output %s: attached to NTP SHM unit %d (key 0x%08x)", output_name(so->out),
              so->unit, key);
-  so->outage_logged = false;
-  backoff_reset(&so->backoff);
+  health_up(output_health(so->out), "attached to NTP SHM unit %d", so->unit);
 }
 
 static void shm_start(void *priv)
@@ -215,6 +212,20 @@ static const struct conf_key shm_keys[] = {
   {0},
 };
 
+static void shm_report(void *priv, struct output_report *r)
+{
+  const struct shm_out *so = priv;
+  char mode[8];
+
+  snprintf(r->target, sizeof(r->target), "NTP SHM unit %d (key 0x%08x)", so->unit,
+           shm_time_key(so->unit));
+  report_int(&r->extras, "unit", so->unit);
+  snprintf(mode, sizeof(mode), "%04o", (unsigned)so->perm);
+  report_string(&r->extras, "mode", mode);
+  if (so->seg)
+    report_bool(&r->extras, "created", so->created);
+}
+
 const struct output_ops shm_output_ops = {
   .conf = {.type = "shm", .keys = shm_keys, .check = shm_check},
   .create = shm_create,
@@ -222,4 +233,5 @@ const struct output_ops shm_output_ops = {
   .send = shm_send,
   .invalidate = shm_invalidate,
   .destroy = shm_destroy,
+  .report = shm_report,
 };

@@ -30,9 +30,6 @@ struct sock_out {
   int fd;
   bool connected;
   struct sched_timer *retry;
-  bool outage_logged;
-  int64_t outage_start;
-  uint64_t outage_dropped;
   struct log_ratelimit rl_send;
 };
 
@@ -93,49 +90,50 @@ static void *sock_create(struct output *out, const struct conf_section *s)
   so->path = xstrdup(conf_str(s, "path"));
   so->fd = -1;
   so->retry = sched_timer_new(try_connect, so);
+  health_set_retry(output_health(out), RECONNECT_NS, RECONNECT_NS);
   return so;
 }
 
-/* Says who owns the socket and what to change, since chronyd creates it root-owned. */
-static void explain_eacces(struct sock_out *so)
+/* The reason for an outage. On EACCES: who owns the socket and what to change, since chronyd
+   creates it root-owned. */
+static void describe(struct sock_out *so, int err, char *buf, size_t len)
 {
   struct stat st;
   struct passwd *pw;
   struct group *gr;
   char owner[64], group[64];
 
+  if (err != EACCES) {
+    snprintf(buf, len, "cannot send to %s: %s (is the time daemon running?)", so->path,
+             strerror(err));
+    return;
+  }
   if (stat(so->path, &st) < 0) {
-    log_err("output %s: permission denied on %s: %s", output_name(so->out), so->path,
-            strerror(errno));
+    snprintf(buf, len, "permission denied on %s: %s", so->path, strerror(errno));
     return;
   }
   pw = getpwuid(st.st_uid);
   gr = getgrgid(st.st_gid);
   snprintf(owner, sizeof(owner), "%s", pw ? pw->pw_name : "?");
   snprintf(group, sizeof(group), "%s", gr ? gr->gr_name : "?");
-  log_err("output %s: permission denied sending to %s (owner %s:%s, mode %04o; the bridge runs "
-          "as uid %u). Let the bridge's user write to the socket: make it group-writable for a "
-          "group the bridge is in, or put it in a directory the bridge's user owns",
-          output_name(so->out), so->path, owner, group, (unsigned)(st.st_mode & 07777),
-          (unsigned)getuid());
+  snprintf(buf, len,
+           "permission denied sending to %s (owner %s:%s, mode %04o; the bridge runs as uid "
+           "%u): let the bridge's user write to the socket (group-writable for a group the "
+           "bridge is in, or a directory the bridge's user owns)",
+           so->path, owner, group, (unsigned)(st.st_mode & 07777), (unsigned)getuid());
 }
 
 static void begin_outage(struct sock_out *so, int err)
 {
+  char why[512];
+
   if (so->fd >= 0)
     close(so->fd);
   so->fd = -1;
   so->connected = false;
-  if (!so->outage_logged) {
-    so->outage_logged = true;
-    so->outage_start = monotonic_ns();
-    so->outage_dropped = 0;
-    if (err == EACCES)
-      explain_eacces(so);
-    else
-      log_warn("output %s: cannot send to %s: %s (is the time daemon running?); retrying",
-               output_name(so->out), so->path, strerror(err));
-  }
+  output_set_connected(so->out, false);
+  describe(so, err, why, sizeof(why));
+  health_down(output_health(so->out), "%s", why);
   sched_timer_after(so->retry, RECONNECT_NS);
 }
 
@@ -156,13 +154,9 @@ static bool connect_now(struct sock_out *so)
     return false;
   }
   so->connected = true;
-  if (so->outage_logged)
-    log_notice("output %s: connected to %s after %.1f s; %llu samples were dropped meanwhile",
-               output_name(so->out), so->path, (double)(monotonic_ns() - so->outage_start) / 1e9,
-               (unsigned long long)so->outage_dropped);
-  else
+  output_set_connected(so->out, true);
+  if (!health_up(output_health(so->out), "connected to %s", so->path))
     log_info("output %s: connected to %s", output_name(so->out), so->path);
-  so->outage_logged = false;
   return true;
 }
 
@@ -188,7 +182,6 @@ static void sock_send(void *priv, const struct rb_sample *sample)
   struct sock_sample s;
 
   if (!so->connected) {
-    so->outage_dropped++;
     output_count_dropped(so->out);
     return;
   }
@@ -199,12 +192,14 @@ static void sock_send(void *priv, const struct rb_sample *sample)
       return;
     }
     if (errno == EAGAIN || errno == ENOBUFS) {
+      health_error(output_health(so->out), "%s is not reading; sample dropped", so->path);
       log_rl(&so->rl_send, LOG_WARNING, "output %s: %s is not reading; sample dropped",
              output_name(so->out), so->path);
       break;
     }
     if (!peer_gone(errno) || attempt > 0) {
       int err = errno;
+      health_error(output_health(so->out), "send to %s: %s", so->path, strerror(err));
       log_rl(&so->rl_send, LOG_WARNING, "output %s: send to %s: %s", output_name(so->out),
              so->path, strerror(err));
       if (peer_gone(err))
@@ -215,10 +210,10 @@ static void sock_send(void *priv, const struct rb_sample *sample)
     close(so->fd);
     so->fd = -1;
     so->connected = false;
+    output_set_connected(so->out, false);
     if (!connect_now(so))
       break;
   }
-  so->outage_dropped++;
   output_count_dropped(so->out);
 }
 
@@ -245,6 +240,12 @@ static const struct conf_key sock_keys[] = {
   {0},
 };
 
+static void sock_report(void *priv, struct output_report *r)
+{
+  const struct sock_out *so = priv;
+  snprintf(r->target, sizeof(r->target), "%s", so->path);
+}
+
 const struct output_ops sock_output_ops = {
   .conf = {.type = "sock", .keys = sock_keys},
   .create = sock_create,
@@ -252,4 +253,5 @@ const struct output_ops sock_output_ops = {
   .send = sock_send,
   .invalidate = sock_invalidate,
   .destroy = sock_destroy,
+  .report = sock_report,
 };

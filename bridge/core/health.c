@@ -14,25 +14,37 @@ void health_init(struct health *h, const char *kind, const char *name, int64_t r
   backoff_init(&h->backoff, retry_min_ns, retry_max_ns);
 }
 
-static void record(struct health *h, const char *fmt, va_list ap)
+void health_set_retry(struct health *h, int64_t retry_min_ns, int64_t retry_max_ns)
 {
-  vsnprintf(h->last_error, sizeof(h->last_error), fmt, ap);
+  backoff_init(&h->backoff, retry_min_ns, retry_max_ns);
+}
+
+/* Logs get the whole text; the report keeps what fits. */
+#define MESSAGE_MAX 600
+
+static void record(struct health *h, const char *msg)
+{
+  size_t n = strnlen(msg, sizeof(h->last_error) - 1);
+  memcpy(h->last_error, msg, n);
+  h->last_error[n] = '\0';
   h->last_error_ns = realtime_ns();
 }
 
 int64_t health_down(struct health *h, const char *fmt, ...)
 {
+  char msg[MESSAGE_MAX];
   va_list ap;
 
   va_start(ap, fmt);
-  record(h, fmt, ap);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
+  record(h, msg);
   if (!h->down) {
     h->down = true;
     h->outages++;
     h->since_ns = h->last_error_ns;
     h->down_mono_ns = monotonic_ns();
-    log_warn("%s: %s; retrying with backoff", h->who, h->last_error);
+    log_warn("%s: %s; retrying with backoff", h->who, msg);
   }
   return backoff_next(&h->backoff);
 }
@@ -59,11 +71,13 @@ bool health_up(struct health *h, const char *fmt, ...)
 
 void health_error(struct health *h, const char *fmt, ...)
 {
+  char msg[MESSAGE_MAX];
   va_list ap;
 
   va_start(ap, fmt);
-  record(h, fmt, ap);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
+  record(h, msg);
 }
 
 bool health_is_down(const struct health *h)

@@ -10,7 +10,7 @@
 
 /* Bumped when a field changes meaning or goes away; new fields do not bump it. */
 #define REPORT_SCHEMA_VERSION 1
-#define REPORT_TEXT_MAX 160
+#define REPORT_TEXT_MAX 256
 #define REPORT_EXTRAS_MAX 12
 
 /* A driver's own field. Keys are snake_case literals, fixed per driver. */

@@ -104,7 +104,7 @@ static void *phc_create(struct source *src, const struct conf_section *s)
   p->publish_in_holdover = conf_bool(s, "publish_in_holdover");
   p->fd = -1;
   p->timer = sched_timer_new(on_timer, p);
-  health_init(source_health(src), "source", source_name(src), RETRY_MIN_NS, RETRY_MAX_NS);
+  health_set_retry(source_health(src), RETRY_MIN_NS, RETRY_MAX_NS);
   return p;
 }
 
