@@ -53,8 +53,7 @@ struct gpsd_src {
   struct sched_timer *retry;
   struct sched_timer *connect_timer;
   struct sched_timer *fix_timer;
-  struct backoff backoff;
-  bool outage_logged;
+  char version[32];  /* gpsd's release, from its greeting */
   bool warned_no_fix;
   int good_fixes;  /* consecutive good receiver cycles since (re)acquisition */
   struct timespec counted_fix_time; /* the fix time last counted in good_fixes */
@@ -92,7 +91,7 @@ static void *gpsd_create(struct source *src, const struct conf_section *s)
   g->retry = sched_timer_new(try_connect, g);
   g->connect_timer = sched_timer_new(connect_timeout, g);
   g->fix_timer = sched_timer_new(fix_timeout, g);
-  backoff_init(&g->backoff, RETRY_MIN_NS, RETRY_MAX_NS);
+  health_set_retry(source_health(src), RETRY_MIN_NS, RETRY_MAX_NS);
   return g;
 }
 
@@ -153,12 +152,8 @@ static void start_outage(struct gpsd_src *g, const char *why)
   g->fix_ok = false;
   g->good_fixes = 0;
   source_lost(g->src);
-  if (!g->outage_logged) {
-    g->outage_logged = true;
-    log_warn("source %s: gpsd at %s:%s: %s; retrying with backoff", source_name(g->src), g->host,
-             g->port, why);
-  }
-  sched_timer_after(g->retry, backoff_next(&g->backoff));
+  sched_timer_after(g->retry,
+                    health_down(source_health(g->src), "gpsd at %s:%s: %s", g->host, g->port, why));
 }
 
 static void on_tpv(struct gpsd_src *g)
@@ -217,6 +212,7 @@ static void on_timedelta(struct gpsd_src *g, const struct timedelta_t *td)
 static void count_malformed(struct gpsd_src *g, const char *what_was_wrong)
 {
   g->malformed++;
+  health_error(source_health(g->src), "malformed message from gpsd: %s", what_was_wrong);
   log_rl(&g->rl_bad, LOG_WARNING, "source %s: malformed message from gpsd dropped (%s; %llu so far)",
          source_name(g->src), what_was_wrong, (unsigned long long)g->malformed);
 }
@@ -262,17 +258,15 @@ static void handle_report(struct gpsd_src *g, enum gpsd_class cls)
 static void connection_healthy(struct gpsd_src *g)
 {
   g->healthy = true;
-  if (g->outage_logged)
-    log_notice("source %s: gpsd at %s:%s is back", source_name(g->src), g->host, g->port);
-  g->outage_logged = false;
-  backoff_reset(&g->backoff);
+  health_up(source_health(g->src), "gpsd at %s:%s is back", g->host, g->port);
 }
 
 /* VERSION greets each client; ERROR answers a WATCH gpsd cannot apply (no such device). */
 static void on_gpsd_message(struct gpsd_src *g, const struct gpsd_report *r)
 {
   if (r->cls == GPSD_VERSION) {
-    if (!g->outage_logged)
+    snprintf(g->version, sizeof(g->version), "%.31s", r->text);
+    if (!health_is_down(source_health(g->src)))
       log_info("source %s: connected to gpsd %s at %s:%s%s%s (%s)", source_name(g->src),
                r->text[0] ? r->text : "?", g->host, g->port, g->device ? ", device " : "",
                g->device ? g->device : "", what(g));
@@ -510,9 +504,27 @@ static const struct conf_key gpsd_keys[] = {
   {0},
 };
 
+static void gpsd_source_report(void *priv, struct source_report *r)
+{
+  const struct gpsd_src *g = priv;
+
+  snprintf(r->endpoint, sizeof(r->endpoint), "%s:%s%s%s", g->host, g->port,
+           g->device ? " " : "", g->device ? g->device : "");
+  report_string(&r->extras, "stream", g->stream == STREAM_PPS ? "pps" : "serial");
+  report_string(&r->extras, "gpsd_version", g->version);
+  report_bool(&r->extras, "connected", g->healthy);
+  report_int(&r->extras, "fix_mode", g->healthy ? g->gps.fix.mode : 0);
+  if (g->have_sky)
+    report_int(&r->extras, "satellites_used", g->satellites_used);
+  report_int(&r->extras, "good_fixes", g->good_fixes);
+  report_bool(&r->extras, "fix_ok", g->fix_ok);
+  report_count(&r->extras, "malformed", g->malformed);
+}
+
 const struct source_ops gpsd_source_ops = {
   .conf = {.type = "gpsd", .keys = gpsd_keys, },
   .create = gpsd_create,
   .start = gpsd_start,
   .destroy = gpsd_destroy,
+  .report = gpsd_source_report,
 };

@@ -43,8 +43,6 @@ struct pps {
   int64_t last_edge_ns;
   int64_t expect_mono;    /* when the next edge is due, on the monotonic clock; 0 if unknown */
   struct sched_timer *timer;
-  struct backoff backoff;
-  bool outage_logged;
   bool eperm_warned;
   uint64_t edges, missed, unnumbered;
   enum pps_number last_drop; /* a new reason to drop edges is always logged */
@@ -88,24 +86,21 @@ static void *pps_create(struct source *src, const struct conf_section *s)
   p->precision = (int)conf_int(s, "precision");
   p->fd = -1;
   p->timer = sched_timer_new(on_timer, p);
-  backoff_init(&p->backoff, RETRY_MIN_NS, RETRY_MAX_NS);
+  health_set_retry(source_health(src), RETRY_MIN_NS, RETRY_MAX_NS);
   return p;
 }
 
 static void start_outage(struct pps *p, const char *what, int err)
 {
-  if (!p->outage_logged) {
-    log_warn("source %s: %s %s: %s; retrying with backoff", source_name(p->src), what, p->device,
-             strerror(err));
-    p->outage_logged = true;
-  }
+  int64_t retry = health_down(source_health(p->src), "%s %s: %s", what, p->device, strerror(err));
+
   source_lost(p->src);
   if (p->fd >= 0) {
     time_pps_destroy(p->handle);
     close(p->fd);
     p->fd = -1;
   }
-  sched_timer_after(p->timer, backoff_next(&p->backoff));
+  sched_timer_after(p->timer, retry);
 }
 
 /* Asks for the configured edge. Without CAP_SYS_TIME the kernel refuses: keep the device's
@@ -120,7 +115,7 @@ static bool set_capture(struct pps *p)
     return false;
   }
   if (!(caps & want)) {
-    if (!p->outage_logged)
+    if (!health_is_down(source_health(p->src)))
       log_err("source %s: %s cannot capture %s edges", source_name(p->src), p->device,
               edge_names[p->edge]);
     start_outage(p, "unusable", EOPNOTSUPP);
@@ -167,17 +162,13 @@ static void try_open(struct pps *p)
   }
   if (!set_capture(p))
     return;
-  if (p->outage_logged)
-    log_notice("source %s: %s is back", source_name(p->src), p->device);
-  else
+  if (!health_up(source_health(p->src), "%s is back", p->device))
     log_info("source %s: opened %s, %s edges, seconds from %s", source_name(p->src), p->device,
              edge_names[p->edge],
              p->lock ? p->lock : "the system clock");
-  p->outage_logged = false;
   p->have_seq = false;
   p->last_edge_ns = 0;
   p->expect_mono = 0;
-  backoff_reset(&p->backoff);
   on_timer(p);
 }
 
@@ -311,9 +302,22 @@ static const struct conf_key pps_keys[] = {
   {0},
 };
 
+static void pps_report(void *priv, struct source_report *r)
+{
+  const struct pps *p = priv;
+
+  snprintf(r->endpoint, sizeof(r->endpoint), "%s", p->device);
+  report_string(&r->extras, "edge", edge_names[p->edge]);
+  report_string(&r->extras, "lock", p->lock ? p->lock : "system clock");
+  report_count(&r->extras, "edges", p->edges);
+  report_count(&r->extras, "missed", p->missed);
+  report_count(&r->extras, "unnumbered", p->unnumbered);
+}
+
 const struct source_ops pps_source_ops = {
   .conf = {.type = "pps", .keys = pps_keys, .check = pps_check},
   .create = pps_create,
   .start = pps_start,
   .destroy = pps_destroy,
+  .report = pps_report,
 };
