@@ -53,11 +53,13 @@ struct ptp4l {
   bool have_tp;
   struct pmc_time_properties tp;
   int gm_clock_class;
+  bool have_gm_identity;
+  uint8_t gm_identity[8];
   int64_t next_subscribe_mono;
-  /* Health. */
+  /* Health: outages go through the tracker's health. */
   int silent_polls;
-  bool reachable, silence_logged, outage_logged;
-  uint64_t malformed;
+  bool reachable;
+  uint64_t dropped; /* messages dropped, for the log */
   uint64_t dropped_since_good; /* messages dropped since the last one that counted */
   const char *last_drop;
   struct log_ratelimit rl_bad;
@@ -110,6 +112,7 @@ static void *ptp4l_create(struct tracker *trk, const struct conf_section *s)
   }
   p->timer = sched_timer_new(on_poll, p);
   p->stale_timer = sched_timer_new(on_stale, p);
+  health_set_retry(tracker_health(trk), p->poll_ns, p->poll_ns); /* polls go on: no backoff */
   return p;
 }
 
@@ -137,6 +140,8 @@ static void forget(struct ptp4l *p)
   p->have_status = false;
   p->have_tp = false;
   p->have_ports = false;
+  p->have_gm_identity = false;
+  p->gm_clock_class = -1;
   p->next_subscribe_mono = 0;
   p->sync_pushed = false; /* a restarted ptp4l may be another version */
   sched_timer_stop(p->stale_timer);
@@ -145,10 +150,7 @@ static void forget(struct ptp4l *p)
 
 static void lose(struct ptp4l *p, const char *why)
 {
-  if (p->reachable || !p->outage_logged) {
-    log_warn("tracker %s: ptp4l at %s: %s", tracker_name(p->trk), p->server, why);
-    p->outage_logged = true;
-  }
+  health_down(tracker_health(p->trk), "ptp4l at %s: %s", p->server, why);
   forget(p);
   tracker_unreachable(p->trk, why);
 }
@@ -266,6 +268,8 @@ static void evaluate(struct ptp4l *p, bool new_measurement)
   o.offset_ns = p->master_offset;
   o.fresh = sync_fresh(p, monotonic_ns());
   o.gm_clock_class = p->gm_clock_class;
+  o.have_gm_identity = p->have_gm_identity;
+  memcpy(o.gm_identity, p->gm_identity, sizeof(o.gm_identity));
   o.have_time_properties = p->have_tp;
   o.time_traceable = p->tp.time_traceable;
   o.utc_offset_valid = p->tp.utc_offset_valid;
@@ -275,13 +279,19 @@ static void evaluate(struct ptp4l *p, bool new_measurement)
   tracker_update(p->trk, &o);
 }
 
-static void bad_message(struct ptp4l *p, const char *what)
+/* malformed: not a management message we can parse; otherwise well-formed but refused. */
+static void bad_message(struct ptp4l *p, const char *what, bool malformed)
 {
-  p->malformed++;
+  if (malformed)
+    tracker_count_malformed(p->trk);
+  else
+    tracker_count_rejected(p->trk);
+  p->dropped++;
   p->dropped_since_good++;
   p->last_drop = what;
+  health_error(tracker_health(p->trk), "management message dropped: %s", what);
   log_rl(&p->rl_bad, LOG_WARNING, "tracker %s: management message dropped: %s (%llu so far)",
-         tracker_name(p->trk), what, (unsigned long long)p->malformed);
+         tracker_name(p->trk), what, (unsigned long long)p->dropped);
 }
 
 static void handle(struct ptp4l *p, const struct pmc_msg *m)
@@ -326,6 +336,8 @@ static void handle(struct ptp4l *p, const struct pmc_msg *m)
     break;
   case PMC_ID_PARENT_DATA_SET:
     p->gm_clock_class = m->u.parent_ds.gm_clock_class;
+    memcpy(p->gm_identity, m->u.parent_ds.gm_identity, sizeof(p->gm_identity));
+    p->have_gm_identity = true;
     break;
   default:
     return; /* acknowledgements (subscription) and the rest need no action */
@@ -383,19 +395,19 @@ static void on_readable(void *arg, uint32_t revents)
     if (n < 0)
       return;
     if (uid != 0 && uid != (long)geteuid()) {
-      bad_message(p, "not sent by root or by the bridge's own user");
+      bad_message(p, "not sent by root or by the bridge's own user", false);
       continue;
     }
     e = pmc_parse(buf, (size_t)n, &m);
     if (e != PMC_OK && e != PMC_ERR_STATUS) {
-      bad_message(p, pmc_parse_error_str(e));
+      bad_message(p, pmc_parse_error_str(e), true);
       continue;
     }
     /* Only replies to our own open requests, and the pushes subscribed to, from the clock
        that DEFAULT_DATA_SET named: nothing else may change anything. */
     v = pmc_session_check(&p->session, &m);
     if (v != PMC_REPLY && v != PMC_PUSH) {
-      bad_message(p, pmc_verdict_str(v));
+      bad_message(p, pmc_verdict_str(v), false);
       continue;
     }
     if (v == PMC_PUSH) {
@@ -404,13 +416,9 @@ static void on_readable(void *arg, uint32_t revents)
         p->sync_pushed = true;
     }
     if (!p->reachable) {
-      if (p->outage_logged || p->silence_logged)
-        log_notice("tracker %s: ptp4l at %s answers", tracker_name(p->trk), p->server);
-      else
+      if (!health_up(tracker_health(p->trk), "ptp4l at %s answers", p->server))
         log_info("tracker %s: ptp4l at %s answers", tracker_name(p->trk), p->server);
       p->reachable = true;
-      p->outage_logged = false;
-      p->silence_logged = false;
     }
     p->silent_polls = 0;
     p->dropped_since_good = 0;
@@ -433,19 +441,18 @@ static void on_poll(void *arg)
     return;
 
   if (++p->silent_polls > SILENCE_POLLS) {
-    if (!p->silence_logged && p->outage_logged == false) {
+    if (!health_is_down(tracker_health(p->trk))) {
       char dropped[160] = "";
       /* Messages that failed the checks are not ptp4l's answers: say so, they may hide it. */
       if (p->dropped_since_good)
         snprintf(dropped, sizeof(dropped),
                  "; %llu other messages dropped meanwhile, the latest: %s",
                  (unsigned long long)p->dropped_since_good, p->last_drop);
-      log_warn("tracker %s: ptp4l at %s does not answer (%d requests%s). ptp4l silently drops "
-               "management messages of another domainNumber or transportSpecific: this "
-               "tracker uses domain %u, transport_specific %u",
-               tracker_name(p->trk), p->server, SILENCE_POLLS, dropped, p->domain,
-               p->transport_specific);
-      p->silence_logged = true;
+      health_down(tracker_health(p->trk),
+                  "ptp4l at %s does not answer (%d requests%s). ptp4l silently drops "
+                  "management messages of another domainNumber or transportSpecific: this "
+                  "tracker uses domain %u, transport_specific %u",
+                  p->server, SILENCE_POLLS, dropped, p->domain, p->transport_specific);
     }
     if (p->reachable || tracker_state(p->trk) != TRACKER_UNKNOWN) {
       forget(p);
@@ -514,9 +521,24 @@ static const struct conf_key ptp4l_keys[] = {
   {0},
 };
 
+static void ptp4l_report(void *priv, struct tracker_report *r)
+{
+  const struct ptp4l *p = priv;
+
+  snprintf(r->endpoint, sizeof(r->endpoint), "%s", p->server);
+  report_int(&r->extras, "domain", p->domain);
+  report_int(&r->extras, "transport_specific", p->transport_specific);
+  report_string(&r->extras, "client_address", p->client);
+  report_bool(&r->extras, "reachable", p->reachable);
+  report_bool(&r->extras, "sync_pushed", p->sync_pushed);
+  if (p->have_ports)
+    report_int(&r->extras, "log_sync_interval", p->log_sync_interval);
+}
+
 const struct tracker_ops ptp4l_tracker_ops = {
   .conf = {.type = "ptp4l", .keys = ptp4l_keys, .check = ptp4l_check},
   .create = ptp4l_create,
   .start = ptp4l_start,
   .destroy = ptp4l_destroy,
+  .report = ptp4l_report,
 };

@@ -43,7 +43,8 @@ struct statime {
   struct sched_timer *timer;
   char *doc;
   size_t len;
-  bool reachable, outage_logged;
+  bool reachable;
+  char version[32];          /* statime's, from its latest good document */
   struct tracker_observation last_good;
   bool have_good;
   int bad_in_row;
@@ -60,6 +61,7 @@ static void *statime_create(struct tracker *trk, const struct conf_section *s)
   st->trk = trk;
   st->path = xstrdup(conf_str(s, "socket"));
   st->poll_ns = round_to_ns(conf_double(s, "poll_interval"));
+  health_set_retry(tracker_health(trk), st->poll_ns, st->poll_ns); /* polls go on: no backoff */
   st->stale_ns = round_to_ns(conf_double(s, "stale_after"));
   st->fd = -1;
   st->doc = xmalloc(DOC_MAX);
@@ -138,10 +140,7 @@ static void park(struct statime *st)
 static void lose(struct statime *st, const char *why)
 {
   close_conn(st);
-  if (st->reachable || !st->outage_logged) {
-    log_warn("tracker %s: statime at %s: %s", tracker_name(st->trk), st->path, why);
-    st->outage_logged = true;
-  }
+  health_down(tracker_health(st->trk), "statime at %s: %s", st->path, why);
   st->reachable = false;
   st->have_good = false;
   tracker_unreachable(st->trk, why);
@@ -172,6 +171,9 @@ static void use_document(struct statime *st)
 
   if (e != STATIME_OK) {
     st->malformed++;
+    tracker_count_malformed(st->trk);
+    health_error(tracker_health(st->trk), "statime document dropped: %s",
+                 detail ? detail : "malformed");
     log_rl(&st->rl_bad, LOG_WARNING, "tracker %s: statime document dropped: %s (%llu so far)",
            tracker_name(st->trk), detail ? detail : "malformed", (unsigned long long)st->malformed);
     count_bad(st);
@@ -179,11 +181,13 @@ static void use_document(struct statime *st)
   }
   st->bad_in_row = 0;
   if (!st->reachable) {
-    log_notice("tracker %s: statime %s at %s answers", tracker_name(st->trk),
-               obs.version[0] ? obs.version : "(unknown version)", st->path);
+    if (!health_up(tracker_health(st->trk), "statime %s at %s answers",
+                   obs.version[0] ? obs.version : "(unknown version)", st->path))
+      log_notice("tracker %s: statime %s at %s answers", tracker_name(st->trk),
+                 obs.version[0] ? obs.version : "(unknown version)", st->path);
     st->reachable = true;
-    st->outage_logged = false;
   }
+  memcpy(st->version, obs.version, sizeof(st->version));
   {
     /* The instance part only: statime writes a new uptime on every connection. */
     int64_t now = monotonic_ns();
@@ -202,6 +206,8 @@ static void use_document(struct statime *st)
   o.have_offset = obs.have_offset;
   o.offset_ns = (int64_t)(obs.offset_ns < 0 ? obs.offset_ns - 0.5 : obs.offset_ns + 0.5);
   o.gm_clock_class = obs.gm_clock_class;
+  o.have_gm_identity = true;
+  memcpy(o.gm_identity, obs.gm_identity, sizeof(o.gm_identity));
   o.time_traceable = obs.time_traceable;
   o.have_time_properties = true;
   o.utc_offset_valid = obs.utc_offset_valid;
@@ -241,6 +247,9 @@ static void on_readable(void *arg, uint32_t revents)
                  (double)(monotonic_ns() - st->conn_mono) / 1e9);
     if (st->overlong) {
       st->malformed++;
+      tracker_count_malformed(st->trk);
+      health_error(tracker_health(st->trk), "statime document over %d KiB dropped",
+                   DOC_MAX / 1024);
       log_rl(&st->rl_bad, LOG_WARNING, "tracker %s: statime document over %d KiB dropped",
              tracker_name(st->trk), DOC_MAX / 1024);
       count_bad(st);
@@ -324,9 +333,19 @@ static const struct conf_key statime_keys[] = {
   {0},
 };
 
+static void statime_report(void *priv, struct tracker_report *r)
+{
+  const struct statime *st = priv;
+
+  snprintf(r->endpoint, sizeof(r->endpoint), "%s", st->path);
+  report_string(&r->extras, "statime_version", st->version);
+  report_bool(&r->extras, "reachable", st->reachable);
+}
+
 const struct tracker_ops statime_tracker_ops = {
   .conf = {.type = "statime", .keys = statime_keys},
   .create = statime_create,
   .start = statime_start,
   .destroy = statime_destroy,
+  .report = statime_report,
 };

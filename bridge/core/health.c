@@ -44,7 +44,8 @@ int64_t health_down(struct health *h, const char *fmt, ...)
     h->outages++;
     h->since_ns = h->last_error_ns;
     h->down_mono_ns = monotonic_ns();
-    log_warn("%s: %s; retrying with backoff", h->who, msg);
+    log_warn("%s: %s; retrying%s", h->who, msg,
+             h->backoff.max_ns > h->backoff.min_ns ? " with backoff" : "");
   }
   return backoff_next(&h->backoff);
 }

@@ -25,8 +25,8 @@ void health_init(struct health *h, const char *kind, const char *name, int64_t r
                  int64_t retry_max_ns);
 /* The driver's own retry range (instances start with 0.5 s doubling to 8 s). */
 void health_set_retry(struct health *h, int64_t retry_min_ns, int64_t retry_max_ns);
-/* The instance cannot work. The first call of an outage logs "WHO: REASON; retrying with
-   backoff" as a warning and counts the outage; every call records REASON as the last error.
+/* The instance cannot work. The first call of an outage logs "WHO: REASON; retrying" (and
+   "with backoff" when the delays grow) as a warning and counts the outage; every call records REASON as the last error.
    Returns the delay before the next attempt. */
 int64_t health_down(struct health *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* It works again. Ends an outage with "WHO: WHAT after N s" (notice) and resets the backoff;
