@@ -59,6 +59,10 @@ refclock SHM $SHM_UNIT refid SHM0 poll 0 filter 1 noselect
 CONF
 write_conf() { # serial-time fudge, seconds; then "pps" to add the PPS source
 cat > "$D/refclock-bridge.conf" <<CONF
+[bridge]
+status_socket = $D/status.sock ; read by: refclock-bridge status -s $D/status.sock
+metrics_dir = $D               ; refclock-bridge.prom, for node_exporter's textfile collector
+
 [source nmea]
 type = gpsd
 host = 127.0.0.1
@@ -148,6 +152,12 @@ say "chronyc sources: PPS (numbered by gpsd) selected, PHC0 agreeing, NMEA for t
 cc -n sources
 say "chronyc tracking"
 cc tracking
+say "refclock-bridge status: what the bridge says about each source, output and tracker"
+"$BIN" status -s "$D/status.sock"
+echo "   (exit code $?: 0 all healthy, 1 something degraded, 2 no daemon)"
+say "Metrics for Prometheus ($D/refclock-bridge.prom, an excerpt)"
+grep -E '^refclock_bridge_(source_(up|offset_seconds)|output_connected|healthy)' "$D/refclock-bridge.prom" \
+  2>/dev/null || echo "   (no metrics file yet)"
 st=$(cc -c tracking | awk -F, '{print $5}')
 say "Result"
 echo "   injected: pulses and PHC both say true time is system + 0.000123456 s"
