@@ -1007,6 +1007,8 @@ def cmd_ptptrials(argv):
     with open(os.path.join(d, "bridge.conf"), "w") as f:
         f.write("""[bridge]
 log_level = info
+status_socket = {d}/status.sock
+metrics_dir = {d}
 [tracker ptp]
 type = ptp4l
 socket = {d}/ptp4l-s

@@ -62,7 +62,9 @@ trap 'exit 130' INT TERM
 noise=$(ntpd_rs_noise "$VERSION")
 ntpd_rs_config "$noise"
 bridge_phc_sock_config "$T/bridge.conf" "[bridge]
-log_level = debug"
+log_level = debug
+status_socket = $T/status.sock
+metrics_dir = $T"
 
 wait_samples() { # COUNT SECONDS
   local i

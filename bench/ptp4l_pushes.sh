@@ -87,6 +87,8 @@ ptp4l_start s
 {
   echo "[bridge]"
   echo "log_level = debug"
+  echo "status_socket = $T/status.sock"
+  echo "metrics_dir = $T"
   for n in 1 2 3; do
     printf '%s\n' "[tracker s$n]" "type = ptp4l" "socket = $T/ptp4l-s" \
       "client_address = $T/bridge-s$n.sock" "max_offset = 100000" "holdover = 600" "stale_syncs = $n"

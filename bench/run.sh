@@ -197,6 +197,14 @@ type = sock
 path = $3/s$((i + ${5:-0})).sock
 CONF
   done
+  private_bridge "$1"
+}
+
+# private_bridge CONF: the bridge's status socket and metrics file beside its configuration,
+# never the system's (CONF.sock, and refclock-bridge.prom in its directory).
+private_bridge() {
+  { printf '[bridge]\nstatus_socket = %s.sock\nmetrics_dir = %s\n' "$1" "$(dirname "$1")"
+    cat "$1"; } > "$1.new" && mv "$1.new" "$1"
 }
 
 chrony_conf() { # DIR N
@@ -534,6 +542,7 @@ outputs = pps-sock
 type = sock
 path = $d/s0.sock
 CONF
+  private_bridge "$d/bridge.conf"
   env LD_PRELOAD="$FAKELIB" "${PPS_ENV[@]}" "${NOTIME[@]}" "$RB_BIN" -f -c "$d/bridge.conf" \
     > "$d/bridge.log" 2>&1 &
   bridge=$!
@@ -623,6 +632,7 @@ outputs = pps-sock
 type = sock
 path = $d/s1.sock
 CONF
+  private_bridge "$d/bridge.conf"
   env FAKEDEV_PTP=/dev/ptp0 "FAKEDEV_PTP0=offset_ns=$INJECT_NS" "${PPS_ENV[@]}" \
     "$PY" "$BENCH/benchlib.py" faultrun out="$d/out" dir="$d" conf="$d/bridge.conf" \
     bridge="$RB_BIN" fakelib="$FAKELIB" ctl="$d/ctl" fakegpsd="$FAKEGPSD" port="$P5_GPS" \
