@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,6 +307,13 @@ static const void *report_at(const struct kind_view *v, size_t i)
 }
 
 /* The report structs all begin with the name and kind. */
+#define NAME_AND_KIND_FIRST(type)                                                                  \
+  _Static_assert(offsetof(type, name) == 0 && offsetof(type, kind) == sizeof(const char *),        \
+                 #type " begins with name and kind")
+NAME_AND_KIND_FIRST(struct source_report);
+NAME_AND_KIND_FIRST(struct output_report);
+NAME_AND_KIND_FIRST(struct tracker_report);
+
 static void who_of(const struct kind_view *v, const void *report, struct who *w)
 {
   const char *const *p = report;

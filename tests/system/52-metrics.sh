@@ -48,51 +48,53 @@ next_write() {
   cp "$PROM" "$T/metrics.$WRITES"
 }
 
-S='{source="phc0",kind="phc"}'
-locked() { grep -qx 'refclock_bridge_tracker_state{tracker="ptp",kind="ptp4l",state="LOCKED"} 1' "$PROM"; }
-wait_for 30 locked || { cat "$PROM"; fail "the tracker is not LOCKED in the metrics"; }
-wait_for 10 bash -c "grep -q '^refclock_bridge_source_up$S 1' '$PROM'" || fail "source not up"
-wait_for 10 bash -c "grep -q '^refclock_bridge_output_samples_total{output=\"chrony\",kind=\"sock\",result=\"sent\"} [1-9]' '$PROM'" \
+S='source="phc0",kind="phc"' TR='tracker="ptp",kind="ptp4l"' O='output="chrony",kind="sock"'
+has() { grep -q "^$1" "$PROM"; }
+wait_for 30 has "refclock_bridge_tracker_state{$TR,state=\"LOCKED\"} 1" \
+  || { cat "$PROM"; fail "the tracker is not LOCKED in the metrics"; }
+wait_for 10 has "refclock_bridge_source_up{$S} 1" || fail "source not up"
+wait_for 10 has "refclock_bridge_output_samples_total{$O,result=\"sent\"} [1-9]" \
   || fail "nothing sent to chronyd"
 
 next_write
 lint=$(promtool check metrics < "$PROM" 2>&1)
 rc=$?
-[ -z "$lint" ] && [ $rc -eq 0 ] || { cat "$PROM"; echo "$lint"; fail "promtool check metrics (rc $rc)"; }
-echo "promtool check metrics: nothing to report ($(grep -c '^# TYPE' "$PROM") families, $(grep -vc '^#' "$PROM") series)"
+[ -z "$lint" ] && [ $rc -eq 0 ] || { cat "$PROM"; echo "$lint"; fail "promtool: rc $rc"; }
+echo "promtool check metrics: nothing to report" \
+  "($(grep -c '^# TYPE' "$PROM") families, $(grep -vc '^#' "$PROM") series)"
 
 ino1=$(inode)
-p1=$(value "refclock_bridge_source_samples_total{source=\"phc0\",kind=\"phc\",result=\"published\"}")
+PUBLISHED="refclock_bridge_source_samples_total{$S,result=\"published\"}"
+p1=$(value "$PUBLISHED")
 next_write
 ino2=$(inode)
-p2=$(value "refclock_bridge_source_samples_total{source=\"phc0\",kind=\"phc\",result=\"published\"}")
+p2=$(value "$PUBLISHED")
 echo "published samples: $p1, then $p2; inodes $ino1, then $ino2"
 [ "$p2" -gt "$p1" ] 2>/dev/null || fail "samples_total did not grow ($p1 -> $p2)"
 [ "$ino1" != "$ino2" ] || fail "rewritten in place (inode $ino1 twice)"
 
 # The offset, to the ns: the file holds the decimal of the ns, which parses to the double of
 # ns / 1e9.
-off=$(value "refclock_bridge_source_offset_seconds$S")
+off=$(value "refclock_bridge_source_offset_seconds{$S}")
 python3 -c "import sys; v = float(sys.argv[1]); sys.exit(not (v == 123456 / 1e9))" "$off" \
   || fail "offset $off s, injected 0.000123456"
 echo "source offset $off s (injected 0.000123456)"
-[ "$(value "refclock_bridge_source_up$S")" = 1 ] || fail "source_up is not 1"
-[ "$(value "refclock_bridge_source_state{source=\"phc0\",kind=\"phc\",state=\"ok\"}")" = 1 ] \
-  || fail "source state is not ok"
+[ "$(value "refclock_bridge_source_up{$S}")" = 1 ] || fail "source_up is not 1"
+[ "$(value "refclock_bridge_source_state{$S,state=\"ok\"}")" = 1 ] || fail "source state is not ok"
 now=$(date +%s)
-last=$(value "refclock_bridge_source_last_sample_timestamp_seconds$S")
+last=$(value "refclock_bridge_source_last_sample_timestamp_seconds{$S}")
 awk -v l="$last" -v n="$now" 'BEGIN{exit !(l > n - 10 && l < n + 2)}' \
   || fail "last sample at $last, now $now"
-[ "$(value 'refclock_bridge_output_connected{output="chrony",kind="sock"}')" = 1 ] \
-  || fail "output not connected"
-T_='{tracker="ptp",kind="ptp4l"}'
-[ "$(value "refclock_bridge_tracker_openshift_state$T_")" = 1 ] || fail "openshift state is not 1"
-[ "$(value 'refclock_bridge_tracker_transitions_total{tracker="ptp",kind="ptp4l",from="FREERUN",to="LOCKED"}')" -ge 1 ] \
-  || fail "no FREERUN -> LOCKED transition counted"
-[ -n "$(value "refclock_bridge_tracker_offset_from_master_seconds$T_")" ] || fail "no offset from master"
-[ -n "$(value "refclock_bridge_tracker_clock_class$T_")" ] || fail "no clockClass"
+[ "$(value "refclock_bridge_output_connected{$O}")" = 1 ] || fail "output not connected"
+[ "$(value "refclock_bridge_tracker_openshift_state{$TR}")" = 1 ] || fail "openshift state is not 1"
+[ "$(value "refclock_bridge_tracker_transitions_total{$TR,from=\"FREERUN\",to=\"LOCKED\"}")" \
+  -ge 1 ] || fail "no FREERUN -> LOCKED transition counted"
+[ -n "$(value "refclock_bridge_tracker_offset_from_master_seconds{$TR}")" ] \
+  || fail "no offset from master"
+[ -n "$(value "refclock_bridge_tracker_clock_class{$TR}")" ] || fail "no clockClass"
 [ "$(value refclock_bridge_healthy)" = 1 ] || fail "not healthy"
-grep -E '^refclock_bridge_(healthy|source_(up|offset_seconds)|tracker_(openshift_state|offset_from_master_seconds|clock_class))' "$PROM"
+grep -E '^refclock_bridge_(healthy|source_(up|offset_s.*)|tracker_(openshift_state|clock_class))' \
+  "$PROM"
 
 stop_bridge
 [ "$BRIDGE_RC" -eq 0 ] || fail "bridge exit code $BRIDGE_RC"
@@ -117,7 +119,8 @@ path = $T/chrony/phc0.sock
 CONF
 : > "$T/bridge.log"
 start_bridge "$T/bridge2.conf" FAKEDEV_PTP=/dev/ptp0 FAKEDEV_PTP0=offset_ns=123456
-wait_for 5 bridge_log_has "metrics: cannot create $MISSING/" || fail "the missing directory was not logged"
+wait_for 5 bridge_log_has "metrics: cannot create $MISSING/" \
+  || fail "the missing directory was not logged"
 sleep 3.5
 n=$(grep -c "metrics: cannot" "$T/bridge.log")
 [ "$n" -eq 1 ] || { grep metrics "$T/bridge.log"; fail "logged $n times, not once"; }
