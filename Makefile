@@ -124,6 +124,8 @@ install: all
 	install -D -m 0644 man/refclock-bridge.conf.5 $(DESTDIR)$(MANDIR)/man5/refclock-bridge.conf.5
 	install -D -m 0644 examples/refclock-bridge.conf \
 		$(DESTDIR)$(PREFIX)/share/doc/refclock-bridge/examples/refclock-bridge.conf
+	install -D -m 0644 examples/grafana/refclock-bridge.json \
+		$(DESTDIR)$(PREFIX)/share/refclock-bridge/grafana/refclock-bridge.json
 	mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
 	sed 's|/usr/local/sbin/|$(SBINDIR)/|g' systemd/refclock-bridge.service \
 		> $(DESTDIR)$(PREFIX)/lib/systemd/system/refclock-bridge.service

@@ -1,0 +1,725 @@
+/* A snapshot as Prometheus text: the refclock_bridge_ prefix, base units (seconds), _total
+   counters, state sets, one table of families per kind of instance. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bridge/control/metrics_prom.h"
+#include "bridge/core/memory.h"
+
+#define PREFIX "refclock_bridge_"
+#define NAME_MAX_LEN 128
+
+/* The text so far, and the family whose HELP and TYPE lines go out before its first series. */
+struct out {
+  char *buf;
+  size_t len, cap;
+  char fam_name[NAME_MAX_LEN];
+  char fam_help[REPORT_TEXT_MAX];
+  const char *fam_type;
+  bool fam_started;
+};
+
+/* The instance a series belongs to: its label ("source") with its name, and its driver. */
+struct who {
+  const char *label, *name, *kind;
+};
+
+struct label {
+  const char *name, *value;
+};
+
+/* ======================================================================================== */
+
+static void reserve(struct out *o, size_t more)
+{
+  size_t cap = o->cap ? o->cap : 4096;
+
+  if (o->len + more < o->cap)
+    return;
+  while (cap <= o->len + more)
+    cap *= 2;
+  o->buf = xrealloc(o->buf, cap);
+  o->cap = cap;
+}
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct out *o, const char *fmt, ...)
+{
+  va_list ap;
+  int n;
+
+  va_start(ap, fmt);
+  n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n <= 0)
+    return;
+  reserve(o, (size_t)n);
+  va_start(ap, fmt);
+  vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+  va_end(ap);
+  o->len += (size_t)n;
+}
+
+/* Label values escape \, " and newline; HELP text only \ and newline. */
+static void put_escaped(struct out *o, const char *s, bool label_value)
+{
+  reserve(o, 2 * strlen(s));
+  for (; *s; s++) {
+    if (*s == '\\' || *s == '\n' || (*s == '"' && label_value))
+      o->buf[o->len++] = '\\';
+    o->buf[o->len++] = *s == '\n' ? 'n' : *s;
+  }
+  o->buf[o->len] = '\0';
+}
+
+static void family(struct out *o, const char *name, const char *type, const char *help)
+{
+  snprintf(o->fam_name, sizeof(o->fam_name), "%s", name);
+  snprintf(o->fam_help, sizeof(o->fam_help), "%s", help);
+  o->fam_type = type;
+  o->fam_started = false;
+}
+
+static void put_label(struct out *o, size_t *n, const char *name, const char *value)
+{
+  put(o, "%s%s=\"", *n ? "," : "{", name);
+  put_escaped(o, value ? value : "", true);
+  put(o, "\"");
+  (*n)++;
+}
+
+/* Starts a series of the current family: its name and labels; a value_* call ends it. */
+static void begin(struct out *o, const struct who *w, const struct label *l, size_t nl)
+{
+  size_t n = 0;
+
+  if (!o->fam_started) {
+    put(o, "# HELP %s ", o->fam_name);
+    put_escaped(o, o->fam_help, false);
+    put(o, "\n# TYPE %s %s\n", o->fam_name, o->fam_type);
+    o->fam_started = true;
+  }
+  put(o, "%s", o->fam_name);
+  if (w) {
+    put_label(o, &n, w->label, w->name);
+    put_label(o, &n, "kind", w->kind);
+  }
+  for (size_t i = 0; i < nl; i++)
+    put_label(o, &n, l[i].name, l[i].value);
+  put(o, "%s ", n ? "}" : "");
+}
+
+static void value_u64(struct out *o, uint64_t v)
+{
+  put(o, "%" PRIu64 "\n", v);
+}
+
+static void value_i64(struct out *o, int64_t v)
+{
+  put(o, "%" PRId64 "\n", v);
+}
+
+/* Nanoseconds as seconds, the exact decimal: a parser's nearest double is that of ns / 1e9. */
+static void value_ns(struct out *o, int64_t ns)
+{
+  uint64_t a = ns < 0 ? 0 - (uint64_t)ns : (uint64_t)ns;
+  char frac[16];
+  int n = snprintf(frac, sizeof(frac), "%09" PRIu64, a % 1000000000u);
+
+  while (n > 0 && frac[n - 1] == '0')
+    frac[--n] = '\0';
+  put(o, "%s%" PRIu64 "%s%s\n", ns < 0 ? "-" : "", a / 1000000000u, n ? "." : "", frac);
+}
+
+/* The shortest decimal that reads back as the same double. */
+static void value_double(struct out *o, double d)
+{
+  char b[40];
+
+  if (isnan(d)) {
+    put(o, "NaN\n");
+  } else if (isinf(d)) {
+    put(o, "%sInf\n", d > 0 ? "+" : "-");
+  } else {
+    for (int prec = 15; prec <= 17; prec++) {
+      snprintf(b, sizeof(b), "%.*g", prec, d);
+      if (strtod(b, NULL) == d)
+        break;
+    }
+    put(o, "%s\n", b);
+  }
+}
+
+/* One series with at most one label besides the instance's. */
+static void u64_series(struct out *o, const struct who *w, const char *k, const char *v,
+                       uint64_t x)
+{
+  struct label l = {k, v};
+  begin(o, w, &l, k ? 1 : 0);
+  value_u64(o, x);
+}
+
+static void ns_series(struct out *o, const struct who *w, int64_t ns)
+{
+  begin(o, w, NULL, 0);
+  value_ns(o, ns);
+}
+
+/* ======================================================================================== */
+/* Driver fields (report extras). Numbers are series of their own family, PREFIX kind_key; a key
+   ending in a time unit (_ns, _us, _ms) is given in seconds; counters end in _total. Strings
+   are labels of the kind's _info series. */
+
+static bool key_to_name(const char *key, char *out, size_t len)
+{
+  size_t n = 0;
+
+  if (!key || !*key)
+    return false;
+  for (; *key && n + 1 < len; key++) {
+    char c = *key;
+    if (c >= 'A' && c <= 'Z')
+      c = (char)(c - 'A' + 'a');
+    out[n++] = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ? c : '_';
+  }
+  out[n] = '\0';
+  return !(out[0] >= '0' && out[0] <= '9') && strncmp(out, "__", 2) != 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* The family of a numeric field, its type, and the nanoseconds per unit of a time (else 0).
+   What promtool flags is renamed: time units other than seconds, and _count (a histogram's). */
+static bool extra_family(const char *kind_label, const struct report_extra *e, char *name,
+                         size_t len, const char **type, int64_t *ns_per_unit)
+{
+  static const struct {
+    const char *suffix;
+    int64_t ns;
+  } units[] = {
+    {"_ns", 1},       {"_nanoseconds", 1},        {"_us", 1000}, {"_microseconds", 1000},
+    {"_ms", 1000000}, {"_milliseconds", 1000000}, {"_count", 0},
+  };
+  char key[NAME_MAX_LEN];
+  size_t n;
+
+  if (e->type == REPORT_STRING || !key_to_name(e->key, key, sizeof(key)))
+    return false;
+  *ns_per_unit = 0;
+  for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+    if (ends_with(key, units[i].suffix)) {
+      key[strlen(key) - strlen(units[i].suffix)] = '\0';
+      *ns_per_unit = units[i].ns;
+      break;
+    }
+  }
+  n = (size_t)snprintf(name, len, PREFIX "%s_%s%s", kind_label, key,
+                       *ns_per_unit ? "_seconds" : "");
+  if (e->type == REPORT_COUNT && !ends_with(name, "_total") && n < len)
+    snprintf(name + n, len - n, "_total");
+  *type = e->type == REPORT_COUNT ? "counter" : "gauge";
+  return true;
+}
+
+static void extra_value(struct out *o, const struct report_extra *e, int64_t ns_per_unit)
+{
+  switch (e->type) {
+  case REPORT_INT:
+    if (ns_per_unit)
+      value_ns(o, e->v.i * ns_per_unit);
+    else
+      value_i64(o, e->v.i);
+    break;
+  case REPORT_COUNT:
+    if (ns_per_unit)
+      value_ns(o, (int64_t)e->v.count * ns_per_unit);
+    else
+      value_u64(o, e->v.count);
+    break;
+  case REPORT_DOUBLE:
+    value_double(o, ns_per_unit ? e->v.d * (double)ns_per_unit / 1e9 : e->v.d);
+    break;
+  case REPORT_BOOL:
+    value_u64(o, e->v.b);
+    break;
+  case REPORT_STRING:
+    break;
+  }
+}
+
+/* KIND_info 1, labelled with the fixed labels (endpoint or target, ...) and the string fields
+   (one whose key clashes with another label is left out; an empty value is no label). */
+static void info_series(struct out *o, const struct who *w, const struct label *fixed, size_t nf,
+                        const struct report_extras *x)
+{
+  struct label l[3 + REPORT_EXTRAS_MAX];
+  char keys[REPORT_EXTRAS_MAX][NAME_MAX_LEN];
+  size_t n = 0;
+
+  for (size_t i = 0; i < nf && n < 3; i++)
+    if (fixed[i].value[0])
+      l[n++] = fixed[i];
+  for (size_t i = 0; i < x->n; i++) {
+    bool clash;
+    if (x->e[i].type != REPORT_STRING || !x->e[i].s[0] ||
+        !key_to_name(x->e[i].key, keys[i], NAME_MAX_LEN))
+      continue;
+    clash = strcmp(keys[i], w->label) == 0 || strcmp(keys[i], "kind") == 0;
+    for (size_t k = 0; k < n && !clash; k++)
+      clash = strcmp(l[k].name, keys[i]) == 0;
+    if (!clash)
+      l[n++] = (struct label){keys[i], x->e[i].s};
+  }
+  begin(o, w, l, n);
+  value_u64(o, 1);
+}
+
+/* ======================================================================================== */
+/* Families per kind of instance: a table each, rendered family by family over the instances. */
+
+struct family {
+  const char *name, *type, *help;
+  void (*emit)(struct out *o, const struct who *w, const void *report);
+};
+
+struct kind_view {
+  const char *label; /* "source" */
+  const struct family *families;
+  size_t n_families;
+  const void *reports;
+  size_t stride, n;
+  const struct report_extras *(*extras)(const void *report);
+};
+
+static const void *report_at(const struct kind_view *v, size_t i)
+{
+  return (const char *)v->reports + i * v->stride;
+}
+
+/* The report structs all begin with the name and kind. */
+#define NAME_AND_KIND_FIRST(type)                                                                  \
+  _Static_assert(offsetof(type, name) == 0 && offsetof(type, kind) == sizeof(const char *),        \
+                 #type " begins with name and kind")
+NAME_AND_KIND_FIRST(struct source_report);
+NAME_AND_KIND_FIRST(struct output_report);
+NAME_AND_KIND_FIRST(struct tracker_report);
+
+static void who_of(const struct kind_view *v, const void *report, struct who *w)
+{
+  const char *const *p = report;
+  w->label = v->label;
+  w->name = p[0] ? p[0] : "";
+  w->kind = p[1] ? p[1] : "";
+}
+
+static bool fixed_family(const struct kind_view *v, const char *name)
+{
+  for (size_t f = 0; f < v->n_families; f++)
+    if (strcmp(v->families[f].name, name) == 0)
+      return true;
+  return false;
+}
+
+static void render_extras(struct out *o, const struct kind_view *v)
+{
+  size_t total = 0, n_done = 0;
+  char(*done)[NAME_MAX_LEN];
+
+  for (size_t i = 0; i < v->n; i++)
+    total += v->extras(report_at(v, i))->n;
+  done = xcalloc(total + 1, NAME_MAX_LEN);
+  for (size_t i = 0; i < v->n; i++) {
+    const struct report_extras *x = v->extras(report_at(v, i));
+    for (size_t k = 0; k < x->n; k++) {
+      char name[NAME_MAX_LEN], help[REPORT_TEXT_MAX];
+      const char *type;
+      int64_t npu;
+      bool seen = false;
+
+      if (!extra_family(v->label, &x->e[k], name, sizeof(name), &type, &npu) ||
+          fixed_family(v, name))
+        continue;
+      for (size_t d = 0; d < n_done && !seen; d++)
+        seen = strcmp(done[d], name) == 0;
+      if (seen)
+        continue;
+      memcpy(done[n_done++], name, sizeof(name));
+      snprintf(help, sizeof(help), "Field %s reported by the %s's driver%s.", x->e[k].key,
+               v->label, npu ? ", in seconds" : "");
+      family(o, name, type, help);
+      /* this family's series: one per instance that has the field, of the same type */
+      for (size_t j = i; j < v->n; j++) {
+        const struct report_extras *y = v->extras(report_at(v, j));
+        for (size_t m = 0; m < y->n; m++) {
+          char other[NAME_MAX_LEN];
+          const char *other_type;
+          int64_t other_npu;
+          struct who w;
+          if (!extra_family(v->label, &y->e[m], other, sizeof(other), &other_type, &other_npu) ||
+              strcmp(other, name) != 0 || strcmp(other_type, type) != 0)
+            continue;
+          who_of(v, report_at(v, j), &w);
+          begin(o, &w, NULL, 0);
+          extra_value(o, &y->e[m], other_npu);
+          break; /* a key twice in one instance would be a duplicate series */
+        }
+      }
+    }
+  }
+  free(done);
+}
+
+static void render_kind(struct out *o, const struct kind_view *v)
+{
+  for (size_t f = 0; f < v->n_families; f++) {
+    family(o, v->families[f].name, v->families[f].type, v->families[f].help);
+    for (size_t i = 0; i < v->n; i++) {
+      struct who w;
+      who_of(v, report_at(v, i), &w);
+      v->families[f].emit(o, &w, report_at(v, i));
+    }
+  }
+  render_extras(o, v);
+}
+
+/* ======================================================================================== */
+/* Sources */
+
+#define SRC(p) const struct source_report *r = (p)
+
+static void m_source_info(struct out *o, const struct who *w, const void *p)
+{
+  SRC(p);
+  struct label l = {"endpoint", r->endpoint};
+  info_series(o, w, &l, 1, &r->extras);
+}
+
+static void m_source_up(struct out *o, const struct who *w, const void *p)
+{
+  SRC(p);
+  u64_series(o, w, NULL, NULL, snapshot_source_healthy(r));
+}
+
+static void m_source_state(struct out *o, const struct who *w, const void *p)
+{
+  SRC(p);
+  for (enum source_state s = SOURCE_NO_DATA; s <= SOURCE_LOST; s++)
+    u64_series(o, w, "state", source_state_name(s), r->state == s);
+}
+
+static void m_source_offset(struct out *o, const struct who *w, const void *p)
+{
+  SRC(p);
+  if (r->have_sample)
+    ns_series(o, w, r->last_offset_ns);
+}
+
+static void m_source_last_sample(struct out *o, const struct who *w, const void *p)
+{
+  SRC(p);
+  if (r->have_sample)
+    ns_series(o, w, r->last_sample_ns);
+}
+
+static void m_source_samples(struct out *o, const struct who *w, const void *p)
+{
+  SRC(p);
+  u64_series(o, w, "result", "published", r->published);
+  u64_series(o, w, "result", "invalid", r->invalid);
+}
+
+static void m_source_losses(struct out *o, const struct who *w, const void *p)
+{
+  SRC(p);
+  u64_series(o, w, NULL, NULL, r->lost);
+}
+
+static void m_source_outages(struct out *o, const struct who *w, const void *p)
+{
+  SRC(p);
+  u64_series(o, w, NULL, NULL, r->health.outages);
+}
+
+static void m_source_outage_time(struct out *o, const struct who *w, const void *p)
+{
+  SRC(p);
+  ns_series(o, w, r->health.outage_ns);
+}
+
+static const struct family source_families[] = {
+  {PREFIX "source_info", "gauge", "A source: its device or endpoint, and its driver's text fields.",
+   m_source_info},
+  {PREFIX "source_up", "gauge", "1 if the source is ok (valid samples flow), else 0.", m_source_up},
+  {PREFIX "source_state", "gauge",
+   "The source's state as a state set: 1 for the current state, 0 for the others.", m_source_state},
+  {PREFIX "source_offset_seconds", "gauge",
+   "Reference minus system time of the latest sample, valid or not.", m_source_offset},
+  {PREFIX "source_last_sample_timestamp_seconds", "gauge",
+   "System time (Unix seconds) at which the latest sample was taken.", m_source_last_sample},
+  {PREFIX "source_samples_total", "counter",
+   "Samples measured: published (valid, sent to the outputs) or invalid.", m_source_samples},
+  {PREFIX "source_losses_total", "counter", "Times the source could no longer measure.",
+   m_source_losses},
+  {PREFIX "source_outages_total", "counter", "Outages of the source (device or daemon gone).",
+   m_source_outages},
+  {PREFIX "source_outage_seconds_total", "counter",
+   "Time spent in outages, the current one included.", m_source_outage_time},
+};
+
+static const struct report_extras *m_source_extras(const void *p)
+{
+  SRC(p);
+  return &r->extras;
+}
+
+/* ======================================================================================== */
+/* Outputs */
+
+#define OUT(p) const struct output_report *r = (p)
+
+static void m_output_info(struct out *o, const struct who *w, const void *p)
+{
+  OUT(p);
+  struct label l = {"target", r->target};
+  info_series(o, w, &l, 1, &r->extras);
+}
+
+static void m_output_connected(struct out *o, const struct who *w, const void *p)
+{
+  OUT(p);
+  u64_series(o, w, NULL, NULL, r->connected);
+}
+
+static void m_output_samples(struct out *o, const struct who *w, const void *p)
+{
+  OUT(p);
+  u64_series(o, w, "result", "sent", r->sent);
+  u64_series(o, w, "result", "dropped", r->dropped);
+}
+
+static void m_output_invalidations(struct out *o, const struct who *w, const void *p)
+{
+  OUT(p);
+  u64_series(o, w, NULL, NULL, r->invalidated);
+}
+
+static void m_output_outages(struct out *o, const struct who *w, const void *p)
+{
+  OUT(p);
+  u64_series(o, w, NULL, NULL, r->health.outages);
+}
+
+static void m_output_outage_time(struct out *o, const struct who *w, const void *p)
+{
+  OUT(p);
+  ns_series(o, w, r->health.outage_ns);
+}
+
+static const struct family output_families[] = {
+  {PREFIX "output_info", "gauge", "An output: its socket or SHM key, and its driver's text fields.",
+   m_output_info},
+  {PREFIX "output_connected", "gauge", "1 if the output is connected or attached, else 0.",
+   m_output_connected},
+  {PREFIX "output_samples_total", "counter",
+   "Samples for the output: sent to the time daemon, or dropped.", m_output_samples},
+  {PREFIX "output_invalidations_total", "counter",
+   "Times the output told its reader to stop trusting the last sample.", m_output_invalidations},
+  {PREFIX "output_outages_total", "counter", "Outages of the output (time daemon gone).",
+   m_output_outages},
+  {PREFIX "output_outage_seconds_total", "counter",
+   "Time spent in outages, the current one included.", m_output_outage_time},
+};
+
+static const struct report_extras *m_output_extras(const void *p)
+{
+  OUT(p);
+  return &r->extras;
+}
+
+/* ======================================================================================== */
+/* Trackers */
+
+#define TRK(p) const struct tracker_report *r = (p)
+
+static void m_tracker_info(struct out *o, const struct who *w, const void *p)
+{
+  TRK(p);
+  struct label l[2] = {{"endpoint", r->endpoint}, {"gm_identity", r->gm_identity}};
+  info_series(o, w, l, 2, &r->extras);
+}
+
+static void m_tracker_state_set(struct out *o, const struct who *w, const void *p)
+{
+  TRK(p);
+  for (enum tracker_state s = TRACKER_FREERUN; s <= TRACKER_UNKNOWN; s++)
+    u64_series(o, w, "state", tracker_state_name(s), r->state == s);
+}
+
+/* OpenShift's clock-state numbers; an unreachable daemon counts as free-running. */
+static void m_tracker_openshift(struct out *o, const struct who *w, const void *p)
+{
+  TRK(p);
+  u64_series(o, w, NULL, NULL, r->state == TRACKER_UNKNOWN ? TRACKER_FREERUN : r->state);
+}
+
+static void m_tracker_offset(struct out *o, const struct who *w, const void *p)
+{
+  TRK(p);
+  if (r->have_offset)
+    ns_series(o, w, r->offset_ns);
+}
+
+static void m_tracker_clock_class(struct out *o, const struct who *w, const void *p)
+{
+  TRK(p);
+  if (r->gm_clock_class >= 0)
+    u64_series(o, w, NULL, NULL, (uint64_t)r->gm_clock_class);
+}
+
+static void m_tracker_traceable(struct out *o, const struct who *w, const void *p)
+{
+  TRK(p);
+  if (r->have_time_properties)
+    u64_series(o, w, NULL, NULL, r->time_traceable);
+}
+
+static void m_tracker_utc_offset(struct out *o, const struct who *w, const void *p)
+{
+  TRK(p);
+  if (r->have_time_properties && r->utc_offset_valid) {
+    begin(o, w, NULL, 0);
+    value_i64(o, r->utc_offset);
+  }
+}
+
+static void m_tracker_updates(struct out *o, const struct who *w, const void *p)
+{
+  TRK(p);
+  u64_series(o, w, NULL, NULL, r->updates);
+}
+
+static void m_tracker_dropped(struct out *o, const struct who *w, const void *p)
+{
+  TRK(p);
+  u64_series(o, w, "reason", "malformed", r->malformed);
+  u64_series(o, w, "reason", "rejected", r->rejected);
+}
+
+static void m_tracker_transitions(struct out *o, const struct who *w, const void *p)
+{
+  TRK(p);
+  for (enum tracker_state from = TRACKER_FREERUN; from <= TRACKER_UNKNOWN; from++) {
+    for (enum tracker_state to = TRACKER_FREERUN; to <= TRACKER_UNKNOWN; to++) {
+      struct label l[2] = {{"from", tracker_state_name(from)}, {"to", tracker_state_name(to)}};
+      if (from == to)
+        continue;
+      begin(o, w, l, 2);
+      value_u64(o, r->transitions_total[from][to]);
+    }
+  }
+}
+
+static void m_tracker_outages(struct out *o, const struct who *w, const void *p)
+{
+  TRK(p);
+  u64_series(o, w, NULL, NULL, r->health.outages);
+}
+
+static void m_tracker_outage_time(struct out *o, const struct who *w, const void *p)
+{
+  TRK(p);
+  ns_series(o, w, r->health.outage_ns);
+}
+
+static const struct family tracker_families[] = {
+  {PREFIX "tracker_info", "gauge", "A tracker: the PTP daemon's socket and the grandmaster.",
+   m_tracker_info},
+  {PREFIX "tracker_state", "gauge",
+   "The tracker's PTP sync state as a state set: 1 for the current state, 0 for the others.",
+   m_tracker_state_set},
+  {PREFIX "tracker_openshift_state", "gauge",
+   "The sync state numbered as OpenShift's openshift_ptp_clock_state: 0 FREERUN (also when the "
+   "PTP daemon is unreachable), 1 LOCKED, 2 HOLDOVER.",
+   m_tracker_openshift},
+  {PREFIX "tracker_offset_from_master_seconds", "gauge",
+   "The PTP daemon's latest offset from its master.", m_tracker_offset},
+  {PREFIX "tracker_clock_class", "gauge", "The grandmaster's clockClass.", m_tracker_clock_class},
+  {PREFIX "tracker_time_traceable", "gauge", "1 if the grandmaster's time is traceable, else 0.",
+   m_tracker_traceable},
+  {PREFIX "tracker_utc_offset_seconds", "gauge",
+   "TAI - UTC as the grandmaster announces it, while valid.", m_tracker_utc_offset},
+  {PREFIX "tracker_updates_total", "counter", "Updates received from the PTP daemon.",
+   m_tracker_updates},
+  {PREFIX "tracker_messages_dropped_total", "counter",
+   "Messages from the PTP daemon's socket dropped: malformed, or rejected (not an answer to "
+   "the tracker).",
+   m_tracker_dropped},
+  {PREFIX "tracker_transitions_total", "counter", "Changes of the sync state, by from and to.",
+   m_tracker_transitions},
+  {PREFIX "tracker_outages_total", "counter", "Outages of the tracker (PTP daemon unreachable).",
+   m_tracker_outages},
+  {PREFIX "tracker_outage_seconds_total", "counter",
+   "Time spent in outages, the current one included.", m_tracker_outage_time},
+};
+
+static const struct report_extras *m_tracker_extras(const void *p)
+{
+  TRK(p);
+  return &r->extras;
+}
+
+/* ======================================================================================== */
+
+static void render_daemon(struct out *o, const struct snapshot *s)
+{
+  const struct daemon_report *d = &s->daemon;
+
+  family(o, PREFIX "build_info", "gauge", "The bridge's version, as a label; always 1.");
+  u64_series(o, NULL, "version", d->version ? d->version : "unknown", 1);
+  family(o, PREFIX "start_time_seconds", "gauge", "When the bridge started (Unix seconds).");
+  ns_series(o, NULL, d->start_ns);
+  family(o, PREFIX "config_reloads_total", "counter",
+         "Reloads of the configuration (SIGHUP): applied, or rejected as invalid.");
+  u64_series(o, NULL, "result", "applied", d->reloads);
+  u64_series(o, NULL, "result", "rejected", d->reloads_rejected);
+  family(o, PREFIX "log_lines_suppressed_total", "counter",
+         "Log lines left out by rate limits.");
+  u64_series(o, NULL, NULL, NULL, d->log_suppressed);
+  family(o, PREFIX "healthy", "gauge",
+         "1 if every source is ok, every output connected and every tracker LOCKED, else 0.");
+  u64_series(o, NULL, NULL, NULL, snapshot_healthy(s));
+}
+
+char *metrics_prom_render(const struct snapshot *s, size_t *len)
+{
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+  const struct kind_view kinds[] = {
+    {"source", source_families, N(source_families), s->sources, sizeof(*s->sources),
+     s->n_sources, m_source_extras},
+    {"output", output_families, N(output_families), s->outputs, sizeof(*s->outputs),
+     s->n_outputs, m_output_extras},
+    {"tracker", tracker_families, N(tracker_families), s->trackers, sizeof(*s->trackers),
+     s->n_trackers, m_tracker_extras},
+  };
+#undef N
+  struct out o = {0};
+
+  reserve(&o, 0);
+  o.buf[0] = '\0';
+  render_daemon(&o, s);
+  for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+    render_kind(&o, &kinds[k]);
+  if (len)
+    *len = o.len;
+  return o.buf;
+}
