@@ -86,6 +86,7 @@ static void tick(void *arg, uint64_t periods)
   char err[1024];
   size_t len;
   char *text;
+  int64_t t0 = monotonic_ns();
   int r;
 
   (void)arg;
@@ -95,6 +96,7 @@ static void tick(void *arg, uint64_t periods)
   snapshot_free(&snap);
   r = write_file(text, len, err, sizeof(err));
   free(text);
+  log_debug("metrics: %zu bytes in %lld us", len, (long long)(monotonic_ns() - t0) / 1000);
   if (r < 0 && !m.failing) {
     m.failing = true;
     m.failing_since_mono_ns = monotonic_ns();
