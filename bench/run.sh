@@ -19,7 +19,7 @@
 # BENCH_LOAD=30 BENCH_WARMUP=2 BENCH_PPS_SECONDS=65 BENCH_FAULT_SECONDS=120; trials:
 # BENCH_PTP_TRIALS=20 BENCH_PTP_SLOW_TRIALS=5; BENCH_PARTS="1 2 4 5 6 7 8 9 10".
 #
-#   Parts 7 to 9 are scripts of their own, run last, one at a time, and appended to the results:
+#   Parts 7 to 10 are scripts of their own, run last, one at a time, and appended to the results:
 #   7. bench/ptp4l_pushes.sh: linuxptp >= 4.0 TIME_SYNC pushes, last Sync -> HOLDOVER in Sync
 #      intervals and spurious transitions, for stale_syncs 1, 2 and 3
 #   8. bench/statime.sh: a real statime, start -> LOCKED and master killed -> HOLDOVER
