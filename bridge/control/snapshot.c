@@ -86,7 +86,7 @@ void snapshot_summary(const struct snapshot *s, char *buf, size_t len)
     if (!by_state[states[k]])
       continue;
     PUT("%s%zu %s%s", any ? ", " : "", by_state[states[k]],
-        any ? "" : (s->n_sources == 1 ? "source " : "sources "), order[k]);
+        any ? "" : (by_state[states[k]] == 1 ? "source " : "sources "), order[k]);
     any = true;
   }
   if (!any)

@@ -245,7 +245,7 @@ static void document(void)
   KEYS(doc, 8);
   INT(doc, "schema", 1);
   FALSE(doc, "healthy"); /* a source with no data, an output down, a tracker UNKNOWN */
-  STR(doc, "summary", "1 sources ok, 1 no data; 1/2 outputs up; tracker ptp LOCKED, tracker "
+  STR(doc, "summary", "1 source ok, 1 no data; 1/2 outputs up; tracker ptp LOCKED, tracker "
                       "other UNKNOWN");
   STR(doc, "time", "2026-12-07T15:32:00.123456789Z");
 

@@ -9,7 +9,7 @@
 
 static const char doc_text[] =
   "{\"schema\": 1, \"healthy\": false,"
-  " \"summary\": \"1 sources ok, 1 lost; 1/2 outputs up; tracker ptp LOCKED\","
+  " \"summary\": \"1 source ok, 1 lost; 1/2 outputs up; tracker ptp LOCKED\","
   " \"time\": \"2026-12-07T15:32:00.123456789Z\","
   " \"daemon\": {\"version\": \"1.2.3\", \"config\": \"/etc/refclock-bridge.conf\","
   "   \"config_digest\": \"0123456789abcdef\", \"started\": \"2026-12-04T12:00:00Z\","
@@ -47,7 +47,7 @@ static const char doc_text[] =
 static const char golden[] =
   "refclock-bridge 1.2.3, pid 4242, up 3d 03:32:00, config /etc/refclock-bridge.conf (2 "
   "reloads, 1 rejected)\n"
-  "DEGRADED: 1 sources ok, 1 lost; 1/2 outputs up; tracker ptp LOCKED\n"
+  "DEGRADED: 1 source ok, 1 lost; 1/2 outputs up; tracker ptp LOCKED\n"
   "\n"
   "Source  Kind  State  Last offset   Age  Published  Invalid  Lost  Outages  Last error\n"
   "phc0    phc   ok           +42ns  0.2s     123456        2     0        0  -\n"
@@ -99,7 +99,7 @@ static void golden_table(void)
   t = status_table(doc, 60);
   CHECK(strstr(t, "  5m ago: gpsd at l...\n"));
   CHECK(strstr(t, "  port SLAVE, offse...\n"));
-  CHECK(strstr(t, "\nDEGRADED: 1 sources ok, 1 lost; 1/2 outputs up; tracker p...\n"));
+  CHECK(strstr(t, "\nDEGRADED: 1 source ok, 1 lost; 1/2 outputs up; tracker pt...\n"));
   free(t);
   json_decref(doc);
 }
