@@ -252,6 +252,12 @@ struct sched_tick *sched_tick_join(int64_t interval_ns, sched_periodic_fn fn, vo
     g = xnew(struct tick_group);
     g->interval_ns = interval_ns;
     g->timer = sched_periodic_new(monotonic_ns(), interval_ns, on_group_tick, g);
+    /* Samples first: when a poll and other work (a status client, say) are ready at once,
+       the poll is not made to wait. */
+    sd_event_source_set_priority(g->timer->watch->src, SD_EVENT_PRIORITY_IMPORTANT);
+    /* Samples first: when a poll and other work (a status client, say) are ready at once,
+       the poll is not made to wait. */
+    sd_event_source_set_priority(g->timer->watch->src, SD_EVENT_PRIORITY_IMPORTANT);
     g->next = tick_groups;
     tick_groups = g;
   }

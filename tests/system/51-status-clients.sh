@@ -133,8 +133,20 @@ size=$(status --json | /usr/bin/python3 -c \
 echo "document: $size bytes"
 [ "$size" -gt 8000 ] || fail "the document ($size bytes) is too small to stall a client"
 
+# The bound is the build's: 1 ms for the binary that ships; ASan and UBSan make every
+# instruction several times slower, so their build gets 3 ms (its test still shows that no
+# client blocks the loop, which would cost seconds).
+BOUND_US=1000
+[[ "$RB_BIN" == */asan/* ]] && BOUND_US=3000
+# One attempt (not indented: it holds here-documents): the bad clients while a normal client
+# asks and the samples are recorded; returns 1 when a sample was late. A shared virtual machine
+# can take a CPU away from under the bridge in ways the control does not always see: a late
+# sample fails the test only if the next attempt has one too (a loop that blocks on a client
+# would make every attempt late).
+attempt() {
 # The normal client: asks every 0.1 s and logs "ms rc", until told to stop.
 normal_client() {
+  rm -f "$T/stop" "$T/normal.txt" "$T/normal.err"
   while [ ! -e "$T/stop" ]; do
     "$RB_BIN" status -s "$STATUS_SOCK" > /dev/null 2>> "$T/normal.err"
     rc=$?
@@ -187,8 +199,8 @@ sort -u "$T/normal.err" | head -n 5
 
 # Every sample on time: consecutive tv 62.5 ms apart to within 1 ms, over the whole run,
 # unless the control shows the CPU itself was taken away for as long at that moment.
-late() { /usr/bin/python3 - "$T/tv.txt" "$T/control.txt" "$T0" "$T1"; }
-late <<'PY' || fail "a sample was late by 1 ms or more"
+late() { /usr/bin/python3 - "$T/tv.txt" "$T/control.txt" "$T0" "$T1" "$BOUND_US"; }
+late <<'PY' || return 1
 import sys
 t0, t1 = int(sys.argv[3]) // 1000, int(sys.argv[4]) // 1000
 tv = [s * 1000000 + u for s, u in (map(int, l.split()) for l in open(sys.argv[1]))]
@@ -209,8 +221,10 @@ for a, b in zip(tv, tv[1:]):
 print("%d samples during the bad clients; worst deviation from 62.5 ms: %d us; not explained "
       "by the CPU being taken away: %d us (control: %d stalls over 0.2 ms)"
       % (len(tv), worst, worst_own, len(stalls)))
-sys.exit(0 if worst_own < 1000 and len(tv) > (t1 - t0) / 62500 * 0.9 else 1)
+sys.exit(0 if worst_own < int(sys.argv[5]) and len(tv) > (t1 - t0) / 62500 * 0.9 else 1)
 PY
+}
+attempt || { note "a sample was late; trying once more"; attempt; } || fail "a sample was late by $BOUND_US us or more, twice"
 stop_bridge
 [ "$BRIDGE_RC" -eq 0 ] || fail "bridge exit code $BRIDGE_RC"
 echo ok
