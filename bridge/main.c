@@ -33,6 +33,7 @@ static const char *config_path = DEFAULT_CONFIG;
 static struct conf *config;
 static struct sched_periodic *status_line_timer;
 static char status_line[256];
+static uint64_t status_line_generation;
 
 static void usage(FILE *f)
 {
@@ -86,6 +87,10 @@ static void update_status_line(void *arg, uint64_t periods)
 
   (void)arg;
   (void)periods;
+  /* Nothing the line says has changed: no snapshot (this runs every 2 s beside the samples). */
+  if (report_generation() == status_line_generation)
+    return;
+  status_line_generation = report_generation();
   snapshot_take(&snap);
   snapshot_summary(&snap, line, sizeof(line));
   snapshot_free(&snap);

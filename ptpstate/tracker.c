@@ -70,6 +70,7 @@ static void set_state(struct tracker *t, enum tracker_state to, const char *reas
 
   if (from == to)
     return;
+  report_changed();
   t->state = to;
   t->since_ns = realtime_ns();
   t->transitions_total[from][to]++;

@@ -40,6 +40,7 @@ int64_t health_down(struct health *h, const char *fmt, ...)
   va_end(ap);
   record(h, msg);
   if (!h->down) {
+    report_changed();
     h->down = true;
     h->outages++;
     h->since_ns = h->last_error_ns;
@@ -63,6 +64,7 @@ bool health_up(struct health *h, const char *fmt, ...)
   vsnprintf(what, sizeof(what), fmt, ap);
   va_end(ap);
   took = monotonic_ns() - h->down_mono_ns;
+  report_changed();
   h->down = false;
   h->outage_ns += took;
   h->since_ns = realtime_ns();

@@ -4,6 +4,7 @@
 
 #include "bridge/core/instance.h"
 #include "bridge/core/memory.h"
+#include "bridge/core/report.h"
 
 /* Retries of an instance whose driver sets no range of its own. */
 #define RETRY_MIN_NS (NS_PER_SEC / 2)
@@ -19,6 +20,7 @@ static void destroy(void *item)
   struct instance *i = item;
 
   i->kind->destroy(i);
+  report_changed();
   free(i->digest);
   free(i->name);
   free(i);
@@ -65,6 +67,7 @@ void instances_add_new(struct instances *set, const struct conf *c)
     health_init(&i->health, set->kind->section, i->name, RETRY_MIN_NS, RETRY_MAX_NS);
     set->kind->create(i, s);
     registry_add(&set->reg, i);
+    report_changed();
     set->kind->start(i);
   }
 }

@@ -101,6 +101,8 @@ void output_count_dropped(struct output *out)
 
 void output_set_connected(struct output *out, bool connected)
 {
+  if (out->connected != connected)
+    report_changed();
   out->connected = connected;
 }
 

@@ -7,6 +7,17 @@
 #include "bridge/core/util.h"
 
 static struct daemon_report daemon_state;
+static uint64_t generation = 1;
+
+void report_changed(void)
+{
+  generation++;
+}
+
+uint64_t report_generation(void)
+{
+  return generation;
+}
 
 const char *source_state_name(enum source_state s)
 {

@@ -92,6 +92,12 @@ struct daemon_report {
   uint64_t log_suppressed; /* lines dropped by rate limits */
 };
 
+/* A count of changes to what the health verdict and summaries depend on (a source's state, an
+   output's connection, an outage, a tracker's state): readers that only need those skip their
+   work while it stays the same. */
+void report_changed(void);
+uint64_t report_generation(void);
+
 /* The daemon's part, kept by main.c through these. */
 void report_daemon_started(const char *version, const char *config_path, const char *digest);
 void report_daemon_reloaded(bool applied, const char *digest);

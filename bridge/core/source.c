@@ -123,6 +123,7 @@ struct health *source_health(struct source *src)
 static void set_state(struct source *src, enum source_state st)
 {
   if (src->state != st) {
+    report_changed();
     src->state = st;
     src->state_since_ns = realtime_ns();
   }
