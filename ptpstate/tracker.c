@@ -379,6 +379,9 @@ void tracker_report(size_t n, struct tracker_report *r)
     r->transitions[k] = t->transitions[at];
   }
   health_report(&t->inst.health, &r->health);
+  /* Still UNKNOWN from the start: the reason is why the PTP daemon cannot be reached. */
+  if (!r->reason[0] && r->health.down)
+    memcpy(r->reason, r->health.last_error, sizeof(r->reason));
   if (ops_of(t)->report)
     ops_of(t)->report(t->inst.priv, r);
 }

@@ -125,6 +125,17 @@ check \
 rc=$?
 cat "$T/table.txt"
 [ $rc -eq 0 ] || fail "status exited $rc when healthy"
+# The metrics file says the same (it is rewritten every 5 s), and promtool finds nothing to lint.
+wait_for 7 grep -q '^refclock_bridge_healthy 1' "$METRICS_DIR/refclock-bridge.prom" || fail "metrics: not healthy"
+prom=$METRICS_DIR/refclock-bridge.prom
+grep -E '^refclock_bridge_(healthy|source_(up|offset_seconds|samples_total)|output_(connected|samples_total)|tracker_(state|openshift_state|offset_from_master_seconds|clock_class)[{ ])' "$prom" \
+  | grep -v '} 0$' | grep -v 'pps\|nmea\|ntpd' || true
+grep -q '^refclock_bridge_source_offset_seconds{source="phc0",kind="phc"} 0.000123456$' "$prom" || fail "metrics: phc0 offset"
+grep -q '^refclock_bridge_tracker_openshift_state{tracker="ptp",kind="ptp4l"} 1$' "$prom" || fail "metrics: OpenShift state"
+if command -v promtool > /dev/null; then
+  lint=$(promtool check metrics < "$prom" 2>&1) || fail "promtool: $lint"
+  [ -z "$lint" ] || fail "promtool: $lint"
+fi
 
 # gpsd goes away (its capture would end anyway): the source is lost, with gpsd's address.
 stop_gpsfake
