@@ -525,7 +525,7 @@ static void ptp4l_report(void *priv, struct tracker_report *r)
 {
   const struct ptp4l *p = priv;
 
-  snprintf(r->endpoint, sizeof(r->endpoint), "%s", p->server);
+  report_copy(r->endpoint, sizeof(r->endpoint), p->server);
   report_int(&r->extras, "domain", p->domain);
   report_int(&r->extras, "transport_specific", p->transport_specific);
   report_string(&r->extras, "client_address", p->client);

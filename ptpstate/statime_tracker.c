@@ -337,7 +337,7 @@ static void statime_report(void *priv, struct tracker_report *r)
 {
   const struct statime *st = priv;
 
-  snprintf(r->endpoint, sizeof(r->endpoint), "%s", st->path);
+  report_copy(r->endpoint, sizeof(r->endpoint), st->path);
   report_string(&r->extras, "statime_version", st->version);
   report_bool(&r->extras, "reachable", st->reachable);
 }

@@ -354,7 +354,7 @@ void tracker_report(size_t n, struct tracker_report *r)
     size_t latest = (t->next_transition + TRACKER_TRANSITIONS_MAX - 1) % TRACKER_TRANSITIONS_MAX;
     memcpy(r->reason, t->transitions[latest].reason, sizeof(r->reason));
   }
-  snprintf(r->port_state, sizeof(r->port_state), "%s", o->port_state ? o->port_state : "");
+  report_copy(r->port_state, sizeof(r->port_state), o->port_state);
   r->have_offset = o->have_offset;
   r->offset_ns = o->offset_ns;
   if (o->have_gm_identity)

@@ -25,6 +25,7 @@ struct shm_out {
   struct shm_time *seg;
   struct sched_timer *retry;
   bool created; /* by the bridge, rather than attached to a reader's */
+  char target[40], mode[8]; /* for reports, made once */
 };
 
 void shm_time_write(struct shm_time *t, int64_t ref_ns, int64_t sys_ns, int leap, int precision)
@@ -74,6 +75,9 @@ static void *shm_create(struct output *out, const struct conf_section *s)
   so->unit = (int)conf_int(s, "unit");
   so->perm = so->unit < PRIVATE_UNITS ? 0600 : (int)conf_int(s, "mode");
   so->retry = sched_timer_new(try_attach, so);
+  snprintf(so->target, sizeof(so->target), "NTP SHM unit %d (key 0x%08x)", so->unit,
+           shm_time_key(so->unit));
+  snprintf(so->mode, sizeof(so->mode), "%04o", (unsigned)so->perm);
   health_set_retry(output_health(out), RETRY_MIN_NS, RETRY_MAX_NS);
   return so;
 }
@@ -215,13 +219,10 @@ static const struct conf_key shm_keys[] = {
 static void shm_report(void *priv, struct output_report *r)
 {
   const struct shm_out *so = priv;
-  char mode[8];
 
-  snprintf(r->target, sizeof(r->target), "NTP SHM unit %d (key 0x%08x)", so->unit,
-           shm_time_key(so->unit));
+  report_copy(r->target, sizeof(r->target), so->target);
   report_int(&r->extras, "unit", so->unit);
-  snprintf(mode, sizeof(mode), "%04o", (unsigned)so->perm);
-  report_string(&r->extras, "mode", mode);
+  report_string(&r->extras, "mode", so->mode);
   if (so->seg)
     report_bool(&r->extras, "created", so->created);
 }

@@ -243,7 +243,7 @@ static const struct conf_key sock_keys[] = {
 static void sock_report(void *priv, struct output_report *r)
 {
   const struct sock_out *so = priv;
-  snprintf(r->target, sizeof(r->target), "%s", so->path);
+  report_copy(r->target, sizeof(r->target), so->path);
 }
 
 const struct output_ops sock_output_ops = {

@@ -35,6 +35,18 @@ static struct report_extra *add(struct report_extras *x, const char *key, enum r
   return e;
 }
 
+size_t report_copy(char *dst, size_t len, const char *src)
+{
+  size_t n;
+
+  if (len == 0)
+    return 0;
+  n = src ? strnlen(src, len - 1) : 0;
+  memcpy(dst, src ? src : "", n);
+  dst[n] = '\0';
+  return n;
+}
+
 void report_int(struct report_extras *x, const char *key, int64_t v)
 {
   add(x, key, REPORT_INT)->v.i = v;
@@ -57,7 +69,7 @@ void report_bool(struct report_extras *x, const char *key, bool v)
 
 void report_string(struct report_extras *x, const char *key, const char *v)
 {
-  snprintf(add(x, key, REPORT_STRING)->s, sizeof(x->e[0].s), "%s", v ? v : "");
+  report_copy(add(x, key, REPORT_STRING)->s, sizeof(x->e[0].s), v);
 }
 
 void report_daemon_started(const char *version, const char *config_path, const char *digest)

@@ -39,6 +39,10 @@ struct report_extras {
   struct report_extra e[REPORT_EXTRAS_MAX];
 };
 
+/* Copies src (NULL as "") into dst of len bytes, cut to fit: the cheap strlcpy for reports,
+   which are taken every few seconds for every instance. Returns the length copied. */
+size_t report_copy(char *dst, size_t len, const char *src);
+
 void report_int(struct report_extras *x, const char *key, int64_t v);
 void report_count(struct report_extras *x, const char *key, uint64_t v);
 void report_double(struct report_extras *x, const char *key, double v);

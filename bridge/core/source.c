@@ -193,9 +193,11 @@ void source_report(size_t n, struct source_report *r)
   memset(r, 0, sizeof(*r));
   r->name = src->inst.name;
   r->kind = src->inst.driver->type;
-  for (size_t i = 0; i < src->n_outs && off < sizeof(r->outputs); i++)
-    off += (size_t)snprintf(r->outputs + off, sizeof(r->outputs) - off, "%s%s", i ? "," : "",
-                            output_name(src->outs[i]));
+  for (size_t i = 0; i < src->n_outs && off + 1 < sizeof(r->outputs); i++) {
+    if (i)
+      r->outputs[off++] = ',';
+    off += report_copy(r->outputs + off, sizeof(r->outputs) - off, output_name(src->outs[i]));
+  }
   r->state = src->state;
   r->state_since_ns = src->state_since_ns;
   r->published = src->published;

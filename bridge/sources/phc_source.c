@@ -290,9 +290,11 @@ static void phc_report(void *priv, struct source_report *r)
 {
   const struct phc *p = priv;
 
-  snprintf(r->endpoint, sizeof(r->endpoint), "%s%s%s%s", p->path[0] ? p->path : "",
-           p->interface ? (p->path[0] ? " (" : "") : "", p->interface ? p->interface : "",
-           p->interface && p->path[0] ? ")" : "");
+  if (!p->interface)
+    report_copy(r->endpoint, sizeof(r->endpoint), p->path);
+  else
+    snprintf(r->endpoint, sizeof(r->endpoint), "%s%s%s%s", p->path, p->path[0] ? " (" : "",
+             p->interface, p->path[0] ? ")" : "");
   report_string(&r->extras, "method",
                 p->method == PHC_METHOD_AUTO ? "auto" : method_names[p->method]);
   report_int(&r->extras, "readings", p->method == PHC_METHOD_PRECISE ? 1 : p->readings);

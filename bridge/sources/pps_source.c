@@ -306,7 +306,7 @@ static void pps_report(void *priv, struct source_report *r)
 {
   const struct pps *p = priv;
 
-  snprintf(r->endpoint, sizeof(r->endpoint), "%s", p->device);
+  report_copy(r->endpoint, sizeof(r->endpoint), p->device);
   report_string(&r->extras, "edge", edge_names[p->edge]);
   report_string(&r->extras, "lock", p->lock ? p->lock : "system clock");
   report_count(&r->extras, "edges", p->edges);
