@@ -35,10 +35,10 @@ bool phc_combine(const phc_reading *r, int n, enum phc_combine how, double quant
   for (int i = 0; i < n; i++) {
     int64_t w = (r[i][2].sec - r[i][0].sec) * NS_PER_SEC + ((int64_t)r[i][2].nsec - r[i][0].nsec);
     int j;
+    if (w >= worst) /* worst >= 0: a window that ran backwards is never skipped here */
+      continue;
     if (w < 0)
       return false;
-    if (w >= worst)
-      continue;
     j = picked < k ? picked++ : k - 1;
     for (; j > 0 && width[j - 1] > w; j--) {
       width[j] = width[j - 1];
