@@ -158,29 +158,17 @@ static char *digits_ns(char *end, int64_t ns)
   return p;
 }
 
-static void value_u64(struct out *o, uint64_t v)
-{
-  char b[24], *end = b + sizeof(b);
-  *--end = '\n';
-  char *p = digits_u64(end, v);
-  put_mem(o, p, (size_t)(b + sizeof(b) - p));
-}
+/* A series' value and the newline that ends it; digits() writes backwards from its end. */
+#define PUT_VALUE(o, digits, x)                                                                  \
+  do {                                                                                           \
+    char b_[32], *p_ = digits(b_ + sizeof(b_) - 1, (x));                                         \
+    b_[sizeof(b_) - 1] = '\n';                                                                   \
+    put_mem((o), p_, (size_t)(b_ + sizeof(b_) - p_));                                            \
+  } while (0)
 
-static void value_i64(struct out *o, int64_t v)
-{
-  char b[24], *end = b + sizeof(b);
-  *--end = '\n';
-  char *p = digits_i64(end, v);
-  put_mem(o, p, (size_t)(b + sizeof(b) - p));
-}
-
-static void value_ns(struct out *o, int64_t ns)
-{
-  char b[32], *end = b + sizeof(b);
-  *--end = '\n';
-  char *p = digits_ns(end, ns);
-  put_mem(o, p, (size_t)(b + sizeof(b) - p));
-}
+static void value_u64(struct out *o, uint64_t v) { PUT_VALUE(o, digits_u64, v); }
+static void value_i64(struct out *o, int64_t v) { PUT_VALUE(o, digits_i64, v); }
+static void value_ns(struct out *o, int64_t ns) { PUT_VALUE(o, digits_ns, ns); }
 
 /* The shortest of %.15g, %.16g and %.17g that reads back as the same double. An integral
    value below 1e15 is its digits in all of them, so it needs no printf. */
@@ -479,8 +467,8 @@ struct extra_fam {
   size_t same; /* the first extra_fam with this name */
 };
 
-/* Resolves every field of every instance; slot[first[i] + k] is field k of instance i. */
-static struct extra_fam *resolve_extras(const struct kind_view *v, size_t *first, size_t *slot)
+/* Resolves every field of every instance: (*slot)[first[i] + k] is field k of instance i. */
+static struct extra_fam *resolve_extras(const struct kind_view *v, size_t *first, size_t **slot)
 {
   size_t total = 0, n = 0;
   struct extra_fam *fams;
@@ -489,6 +477,7 @@ static struct extra_fam *resolve_extras(const struct kind_view *v, size_t *first
     first[i] = total;
     total += v->extras(report_at(v, i))->n;
   }
+  *slot = xnew_array(size_t, total + 1);
   fams = xmalloc((total + 1) * sizeof(*fams)); /* the used ones are set in full */
   for (size_t i = 0; i < v->n; i++) {
     const struct report_extras *x = v->extras(report_at(v, i));
@@ -512,7 +501,7 @@ static struct extra_fam *resolve_extras(const struct kind_view *v, size_t *first
           }
         }
       }
-      slot[first[i] + k] = f;
+      (*slot)[first[i] + k] = f;
     }
   }
   return fams;
@@ -520,14 +509,9 @@ static struct extra_fam *resolve_extras(const struct kind_view *v, size_t *first
 
 static void render_extras(struct out *o, const struct kind_view *v, const struct who *whos)
 {
-  size_t *first = xnew_array(size_t, v->n + 1), total = 0;
-  size_t *slot;
-  struct extra_fam *fams;
+  size_t *first = xnew_array(size_t, v->n + 1), *slot;
+  struct extra_fam *fams = resolve_extras(v, first, &slot);
 
-  for (size_t i = 0; i < v->n; i++)
-    total += v->extras(report_at(v, i))->n;
-  slot = xnew_array(size_t, total + 1);
-  fams = resolve_extras(v, first, slot);
   for (size_t i = 0; i < v->n; i++) {
     const struct report_extras *x = v->extras(report_at(v, i));
     for (size_t k = 0; k < x->n; k++) {
