@@ -2,7 +2,6 @@
    counters, state sets, one table of families per kind of instance. */
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -15,19 +14,27 @@
 #define PREFIX "refclock_bridge_"
 #define NAME_MAX_LEN 128
 
-/* The text so far, and the family whose HELP and TYPE lines go out before its first series. */
+/* The text so far, and the family whose HELP and TYPE lines go out before its first series.
+   Everything is appended with memcpy and hand-written number formatting: the file is rewritten
+   every few seconds, and printf per fragment cost more than all the sampling. */
 struct out {
   char *buf;
   size_t len, cap;
-  char fam_name[NAME_MAX_LEN];
-  char fam_help[REPORT_TEXT_MAX];
-  const char *fam_type;
+  const char *fam_name, *fam_help, *fam_type;
+  size_t fam_len;
   bool fam_started;
+  /* the last non-integral double and its text: drivers report the same one per instance */
+  bool have_double;
+  uint64_t double_bits;
+  char double_text[40];
 };
 
-/* The instance a series belongs to: its label ("source") with its name, and its driver. */
+/* The instance a series belongs to: its label ("source") with its name, and its driver; prefix
+   is their label set as text, {source="name",kind="kind" (escaped, without the closing }). */
 struct who {
   const char *label, *name, *kind;
+  const char *prefix;
+  size_t prefix_len;
 };
 
 struct label {
@@ -36,124 +43,205 @@ struct label {
 
 /* ======================================================================================== */
 
-static void reserve(struct out *o, size_t more)
+static void grow(struct out *o, size_t more)
 {
-  size_t cap = o->cap ? o->cap : 4096;
+  size_t cap = o->cap ? o->cap : 16384;
 
-  if (o->len + more < o->cap)
-    return;
   while (cap <= o->len + more)
     cap *= 2;
   o->buf = xrealloc(o->buf, cap);
   o->cap = cap;
 }
 
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
+/* Room for more bytes and a NUL after them. */
+static inline char *room(struct out *o, size_t more)
 {
-  va_list ap;
-  int n;
+  if (o->len + more >= o->cap)
+    grow(o, more);
+  return o->buf + o->len;
+}
 
-  va_start(ap, fmt);
-  n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  if (n <= 0)
-    return;
-  reserve(o, (size_t)n);
-  va_start(ap, fmt);
-  vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-  va_end(ap);
-  o->len += (size_t)n;
+static inline void put_mem(struct out *o, const char *s, size_t n)
+{
+  memcpy(room(o, n), s, n);
+  o->len += n;
+}
+
+#define PUT_LIT(o, lit) put_mem((o), lit, sizeof(lit) - 1)
+
+static inline void put_str(struct out *o, const char *s)
+{
+  put_mem(o, s, strlen(s));
 }
 
 /* Label values escape \, " and newline; HELP text only \ and newline. */
+static inline bool special(char c, bool label_value)
+{
+  return c == '\\' || c == '\n' || (c == '"' && label_value);
+}
+
+/* Nonzero if a byte of w is b: the classic test for a zero byte, on w ^ b repeated. */
+static inline uint64_t has_byte(uint64_t w, unsigned char b)
+{
+  uint64_t x = w ^ (0x0101010101010101u * b);
+  return (x - 0x0101010101010101u) & ~x & 0x8080808080808080u;
+}
+
+/* The length of the run of s[0..n) without specials, eight bytes a step. */
+static size_t plain_run(const char *s, size_t n, bool label_value)
+{
+  size_t i = 0;
+
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    memcpy(&w, s + i, sizeof(w));
+    if (has_byte(w, '\\') | has_byte(w, '\n') | (label_value ? has_byte(w, '"') : 0))
+      break;
+  }
+  while (i < n && !special(s[i], label_value))
+    i++;
+  return i;
+}
+
 static void put_escaped(struct out *o, const char *s, bool label_value)
 {
-  reserve(o, 2 * strlen(s));
-  for (; *s; s++) {
-    if (*s == '\\' || *s == '\n' || (*s == '"' && label_value))
-      o->buf[o->len++] = '\\';
-    o->buf[o->len++] = *s == '\n' ? 'n' : *s;
+  size_t n = strlen(s);
+
+  for (;;) {
+    size_t run = plain_run(s, n, label_value);
+    put_mem(o, s, run);
+    if (run == n)
+      return;
+    put_mem(o, s[run] == '\n' ? "\\n" : s[run] == '"' ? "\\\"" : "\\\\", 2);
+    s += run + 1;
+    n -= run + 1;
   }
-  o->buf[o->len] = '\0';
 }
 
+/* The decimal digits of v, ending at end; returns where they begin. */
+static char *digits_u64(char *end, uint64_t v)
+{
+  do {
+    *--end = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  return end;
+}
+
+static char *digits_i64(char *end, int64_t v)
+{
+  char *p = digits_u64(end, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+  if (v < 0)
+    *--p = '-';
+  return p;
+}
+
+/* Nanoseconds as seconds, the exact decimal without trailing zeros: a parser's nearest double
+   is that of ns / 1e9. */
+static char *digits_ns(char *end, int64_t ns)
+{
+  uint64_t a = ns < 0 ? 0 - (uint64_t)ns : (uint64_t)ns;
+  uint32_t frac = (uint32_t)(a % 1000000000u);
+  char *p = end;
+
+  if (frac) {
+    int n = 9;
+    for (; frac % 10 == 0; frac /= 10)
+      n--;
+    for (; n > 0; n--, frac /= 10)
+      *--p = (char)('0' + frac % 10);
+    *--p = '.';
+  }
+  p = digits_u64(p, a / 1000000000u);
+  if (ns < 0)
+    *--p = '-';
+  return p;
+}
+
+/* A series' value and the newline that ends it; digits() writes backwards from its end. */
+#define PUT_VALUE(o, digits, x)                                                                  \
+  do {                                                                                           \
+    char b_[32], *p_ = digits(b_ + sizeof(b_) - 1, (x));                                         \
+    b_[sizeof(b_) - 1] = '\n';                                                                   \
+    put_mem((o), p_, (size_t)(b_ + sizeof(b_) - p_));                                            \
+  } while (0)
+
+static void value_u64(struct out *o, uint64_t v) { PUT_VALUE(o, digits_u64, v); }
+static void value_i64(struct out *o, int64_t v) { PUT_VALUE(o, digits_i64, v); }
+static void value_ns(struct out *o, int64_t ns) { PUT_VALUE(o, digits_ns, ns); }
+
+/* The shortest of %.15g, %.16g and %.17g that reads back as the same double. An integral
+   value below 1e15 is its digits in all of them, so it needs no printf. */
+static void value_double(struct out *o, double d)
+{
+  uint64_t bits;
+
+  if (isnan(d)) {
+    PUT_LIT(o, "NaN\n");
+  } else if (isinf(d)) {
+    put_str(o, d > 0 ? "+Inf\n" : "-Inf\n");
+  } else if (d == 0) {
+    put_str(o, signbit(d) ? "-0\n" : "0\n");
+  } else if (fabs(d) < 1e15 && d == (double)(int64_t)d) {
+    value_i64(o, (int64_t)d);
+  } else {
+    memcpy(&bits, &d, sizeof(bits));
+    if (!o->have_double || o->double_bits != bits) {
+      for (int prec = 15; prec <= 17; prec++) {
+        snprintf(o->double_text, sizeof(o->double_text), "%.*g", prec, d);
+        if (strtod(o->double_text, NULL) == d)
+          break;
+      }
+      o->have_double = true;
+      o->double_bits = bits;
+    }
+    put_str(o, o->double_text);
+    PUT_LIT(o, "\n");
+  }
+}
+
+/* name and help must outlive the family's series. */
 static void family(struct out *o, const char *name, const char *type, const char *help)
 {
-  snprintf(o->fam_name, sizeof(o->fam_name), "%s", name);
-  snprintf(o->fam_help, sizeof(o->fam_help), "%s", help);
+  o->fam_name = name;
+  o->fam_len = strlen(name);
+  o->fam_help = help;
   o->fam_type = type;
   o->fam_started = false;
-}
-
-static void put_label(struct out *o, size_t *n, const char *name, const char *value)
-{
-  put(o, "%s%s=\"", *n ? "," : "{", name);
-  put_escaped(o, value ? value : "", true);
-  put(o, "\"");
-  (*n)++;
 }
 
 /* Starts a series of the current family: its name and labels; a value_* call ends it. */
 static void begin(struct out *o, const struct who *w, const struct label *l, size_t nl)
 {
-  size_t n = 0;
+  bool any = w != NULL;
 
   if (!o->fam_started) {
-    put(o, "# HELP %s ", o->fam_name);
+    PUT_LIT(o, "# HELP ");
+    put_mem(o, o->fam_name, o->fam_len);
+    PUT_LIT(o, " ");
     put_escaped(o, o->fam_help, false);
-    put(o, "\n# TYPE %s %s\n", o->fam_name, o->fam_type);
+    PUT_LIT(o, "\n# TYPE ");
+    put_mem(o, o->fam_name, o->fam_len);
+    PUT_LIT(o, " ");
+    put_str(o, o->fam_type);
+    PUT_LIT(o, "\n");
     o->fam_started = true;
   }
-  put(o, "%s", o->fam_name);
-  if (w) {
-    put_label(o, &n, w->label, w->name);
-    put_label(o, &n, "kind", w->kind);
+  put_mem(o, o->fam_name, o->fam_len);
+  if (w)
+    put_mem(o, w->prefix, w->prefix_len);
+  for (size_t i = 0; i < nl; i++) {
+    put_mem(o, any ? "," : "{", 1);
+    put_str(o, l[i].name);
+    PUT_LIT(o, "=\"");
+    put_escaped(o, l[i].value ? l[i].value : "", true);
+    PUT_LIT(o, "\"");
+    any = true;
   }
-  for (size_t i = 0; i < nl; i++)
-    put_label(o, &n, l[i].name, l[i].value);
-  put(o, "%s ", n ? "}" : "");
-}
-
-static void value_u64(struct out *o, uint64_t v)
-{
-  put(o, "%" PRIu64 "\n", v);
-}
-
-static void value_i64(struct out *o, int64_t v)
-{
-  put(o, "%" PRId64 "\n", v);
-}
-
-/* Nanoseconds as seconds, the exact decimal: a parser's nearest double is that of ns / 1e9. */
-static void value_ns(struct out *o, int64_t ns)
-{
-  uint64_t a = ns < 0 ? 0 - (uint64_t)ns : (uint64_t)ns;
-  char frac[16];
-  int n = snprintf(frac, sizeof(frac), "%09" PRIu64, a % 1000000000u);
-
-  while (n > 0 && frac[n - 1] == '0')
-    frac[--n] = '\0';
-  put(o, "%s%" PRIu64 "%s%s\n", ns < 0 ? "-" : "", a / 1000000000u, n ? "." : "", frac);
-}
-
-/* The shortest decimal that reads back as the same double. */
-static void value_double(struct out *o, double d)
-{
-  char b[40];
-
-  if (isnan(d)) {
-    put(o, "NaN\n");
-  } else if (isinf(d)) {
-    put(o, "%sInf\n", d > 0 ? "+" : "-");
-  } else {
-    for (int prec = 15; prec <= 17; prec++) {
-      snprintf(b, sizeof(b), "%.*g", prec, d);
-      if (strtod(b, NULL) == d)
-        break;
-    }
-    put(o, "%s\n", b);
-  }
+  if (any)
+    PUT_LIT(o, "} ");
+  else
+    PUT_LIT(o, " ");
 }
 
 /* One series with at most one label besides the instance's. */
@@ -175,6 +263,17 @@ static void ns_series(struct out *o, const struct who *w, int64_t ns)
 /* Driver fields (report extras). Numbers are series of their own family, PREFIX kind_key; a key
    ending in a time unit (_ns, _us, _ms) is given in seconds; counters end in _total. Strings
    are labels of the kind's _info series. */
+
+/* Appends s to buf as snprintf would: cut to fit, NUL-terminated; *n counts the whole text. */
+static void cat(char *buf, size_t size, size_t *n, const char *s)
+{
+  size_t m = strlen(s);
+
+  if (*n + 1 < size)
+    memcpy(buf + *n, s, *n + m < size ? m : size - 1 - *n);
+  *n += m;
+  buf[*n < size ? *n : size - 1] = '\0';
+}
 
 static bool key_to_name(const char *key, char *out, size_t len)
 {
@@ -223,10 +322,14 @@ static bool extra_family(const char *kind_label, const struct report_extra *e, c
       break;
     }
   }
-  n = (size_t)snprintf(name, len, PREFIX "%s_%s%s", kind_label, key,
-                       *ns_per_unit ? "_seconds" : "");
+  n = 0;
+  cat(name, len, &n, PREFIX);
+  cat(name, len, &n, kind_label);
+  cat(name, len, &n, "_");
+  cat(name, len, &n, key);
+  cat(name, len, &n, *ns_per_unit ? "_seconds" : "");
   if (e->type == REPORT_COUNT && !ends_with(name, "_total") && n < len)
-    snprintf(name + n, len - n, "_total");
+    cat(name, len, &n, "_total");
   *type = e->type == REPORT_COUNT ? "counter" : "gauge";
   return true;
 }
@@ -314,12 +417,32 @@ NAME_AND_KIND_FIRST(struct source_report);
 NAME_AND_KIND_FIRST(struct output_report);
 NAME_AND_KIND_FIRST(struct tracker_report);
 
-static void who_of(const struct kind_view *v, const void *report, struct who *w)
+/* The instances' label sets, escaped once per render into one buffer (arena). */
+static struct who *whos_of(const struct kind_view *v, struct out *arena)
 {
-  const char *const *p = report;
-  w->label = v->label;
-  w->name = p[0] ? p[0] : "";
-  w->kind = p[1] ? p[1] : "";
+  struct who *whos = xnew_array(struct who, v->n + 1);
+  size_t *start = xnew_array(size_t, v->n + 1);
+
+  for (size_t i = 0; i < v->n; i++) {
+    const char *const *p = report_at(v, i);
+    whos[i].label = v->label;
+    whos[i].name = p[0] ? p[0] : "";
+    whos[i].kind = p[1] ? p[1] : "";
+    start[i] = arena->len;
+    PUT_LIT(arena, "{");
+    put_str(arena, v->label);
+    PUT_LIT(arena, "=\"");
+    put_escaped(arena, whos[i].name, true);
+    PUT_LIT(arena, "\",kind=\"");
+    put_escaped(arena, whos[i].kind, true);
+    PUT_LIT(arena, "\"");
+  }
+  for (size_t i = 0; i < v->n; i++) { /* the arena no longer moves */
+    whos[i].prefix = arena->buf + start[i];
+    whos[i].prefix_len = (i + 1 < v->n ? start[i + 1] : arena->len) - start[i];
+  }
+  free(start);
+  return whos;
 }
 
 static bool fixed_family(const struct kind_view *v, const char *name)
@@ -330,66 +453,113 @@ static bool fixed_family(const struct kind_view *v, const char *name)
   return false;
 }
 
-static void render_extras(struct out *o, const struct kind_view *v)
-{
-  size_t total = 0, n_done = 0;
-  char(*done)[NAME_MAX_LEN];
+/* The family of a driver field, resolved once per render for each distinct key and type of a
+   kind: keys are literals, so instances of one driver share them. */
+struct extra_fam {
+  const char *key;
+  enum report_type type;
+  bool numeric; /* extra_family() gave a name: a number with a valid key */
+  bool fixed;   /* the name is one of the kind's fixed families: left out */
+  bool done;
+  char name[NAME_MAX_LEN];
+  const char *fam_type;
+  int64_t npu;
+  size_t same; /* the first extra_fam with this name */
+};
 
-  for (size_t i = 0; i < v->n; i++)
+/* Resolves every field of every instance: (*slot)[first[i] + k] is field k of instance i. */
+static struct extra_fam *resolve_extras(const struct kind_view *v, size_t *first, size_t **slot)
+{
+  size_t total = 0, n = 0;
+  struct extra_fam *fams;
+
+  for (size_t i = 0; i < v->n; i++) {
+    first[i] = total;
     total += v->extras(report_at(v, i))->n;
-  done = xcalloc(total + 1, NAME_MAX_LEN);
+  }
+  *slot = xnew_array(size_t, total + 1);
+  fams = xmalloc((total + 1) * sizeof(*fams)); /* the used ones are set in full */
   for (size_t i = 0; i < v->n; i++) {
     const struct report_extras *x = v->extras(report_at(v, i));
     for (size_t k = 0; k < x->n; k++) {
-      char name[NAME_MAX_LEN], help[REPORT_TEXT_MAX];
-      const char *type;
-      int64_t npu;
-      bool seen = false;
+      const struct report_extra *e = &x->e[k];
+      size_t f = 0;
+      while (f < n && (fams[f].key != e->key || fams[f].type != e->type))
+        f++;
+      if (f == n) {
+        struct extra_fam *a = &fams[n++];
+        a->key = e->key;
+        a->type = e->type;
+        a->numeric = extra_family(v->label, e, a->name, sizeof(a->name), &a->fam_type, &a->npu);
+        a->fixed = a->numeric && fixed_family(v, a->name);
+        a->done = false;
+        a->same = f;
+        for (size_t b = 0; b < f; b++) {
+          if (fams[b].numeric && a->numeric && strcmp(fams[b].name, a->name) == 0) {
+            a->same = b;
+            break;
+          }
+        }
+      }
+      (*slot)[first[i] + k] = f;
+    }
+  }
+  return fams;
+}
 
-      if (!extra_family(v->label, &x->e[k], name, sizeof(name), &type, &npu) ||
-          fixed_family(v, name))
+static void render_extras(struct out *o, const struct kind_view *v, const struct who *whos)
+{
+  size_t *first = xnew_array(size_t, v->n + 1), *slot;
+  struct extra_fam *fams = resolve_extras(v, first, &slot);
+
+  for (size_t i = 0; i < v->n; i++) {
+    const struct report_extras *x = v->extras(report_at(v, i));
+    for (size_t k = 0; k < x->n; k++) {
+      const struct extra_fam *f = &fams[slot[first[i] + k]];
+      char help[REPORT_TEXT_MAX];
+
+      if (!f->numeric || f->fixed || fams[f->same].done)
         continue;
-      for (size_t d = 0; d < n_done && !seen; d++)
-        seen = strcmp(done[d], name) == 0;
-      if (seen)
-        continue;
-      memcpy(done[n_done++], name, sizeof(name));
-      snprintf(help, sizeof(help), "Field %s reported by the %s's driver%s.", x->e[k].key,
-               v->label, npu ? ", in seconds" : "");
-      family(o, name, type, help);
+      fams[f->same].done = true;
+      size_t n = 0;
+      cat(help, sizeof(help), &n, "Field ");
+      cat(help, sizeof(help), &n, x->e[k].key);
+      cat(help, sizeof(help), &n, " reported by the ");
+      cat(help, sizeof(help), &n, v->label);
+      cat(help, sizeof(help), &n, f->npu ? "'s driver, in seconds." : "'s driver.");
+      family(o, f->name, f->fam_type, help);
       /* this family's series: one per instance that has the field, of the same type */
       for (size_t j = i; j < v->n; j++) {
         const struct report_extras *y = v->extras(report_at(v, j));
         for (size_t m = 0; m < y->n; m++) {
-          char other[NAME_MAX_LEN];
-          const char *other_type;
-          int64_t other_npu;
-          struct who w;
-          if (!extra_family(v->label, &y->e[m], other, sizeof(other), &other_type, &other_npu) ||
-              strcmp(other, name) != 0 || strcmp(other_type, type) != 0)
+          const struct extra_fam *g = &fams[slot[first[j] + m]];
+          if (!g->numeric || g->same != f->same || strcmp(g->fam_type, f->fam_type) != 0)
             continue;
-          who_of(v, report_at(v, j), &w);
-          begin(o, &w, NULL, 0);
-          extra_value(o, &y->e[m], other_npu);
+          begin(o, &whos[j], NULL, 0);
+          extra_value(o, &y->e[m], g->npu);
           break; /* a key twice in one instance would be a duplicate series */
         }
       }
     }
   }
-  free(done);
+  free(fams);
+  free(slot);
+  free(first);
 }
 
 static void render_kind(struct out *o, const struct kind_view *v)
 {
+  struct out arena = {0};
+  struct who *whos = whos_of(v, &arena);
+
   for (size_t f = 0; f < v->n_families; f++) {
     family(o, v->families[f].name, v->families[f].type, v->families[f].help);
-    for (size_t i = 0; i < v->n; i++) {
-      struct who w;
-      who_of(v, report_at(v, i), &w);
-      v->families[f].emit(o, &w, report_at(v, i));
-    }
+    for (size_t i = 0; i < v->n; i++)
+      v->families[f].emit(o, &whos[i], report_at(v, i));
   }
-  render_extras(o, v);
+  render_extras(o, v, whos);
+  free(whos);
+  free(arena.buf);
 }
 
 /* ======================================================================================== */
@@ -712,13 +882,14 @@ char *metrics_prom_render(const struct snapshot *s, size_t *len)
      s->n_trackers, m_tracker_extras},
   };
 #undef N
+  size_t instances = s->n_sources + s->n_outputs + s->n_trackers;
   struct out o = {0};
 
-  reserve(&o, 0);
-  o.buf[0] = '\0';
+  room(&o, 4096 + 1536 * instances); /* about the size of the text: one allocation */
   render_daemon(&o, s);
   for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
     render_kind(&o, &kinds[k]);
+  *room(&o, 0) = '\0';
   if (len)
     *len = o.len;
   return o.buf;

@@ -524,6 +524,97 @@ static void test_values(void)
   free(text);
 }
 
+/* Renders s and checks that the text has line. */
+static bool renders_line(const struct snapshot *s, const char *line)
+{
+  char *text = metrics_prom_render(s, NULL);
+  bool found = has_line(text, line);
+
+  if (!found)
+    fprintf(stderr, "no line: %s\n", line);
+  free(text);
+  return found;
+}
+
+/* The hand-written formatters at their edges: integers, ns as exact seconds, integral doubles
+   without printf, the last double's text reused only for the same double; escaping of runs
+   longer than a word. */
+static void test_formatters(void)
+{
+  static const struct {
+    int64_t ns;
+    const char *text;
+  } ns[] = {
+    {0, "0"},
+    {-1, "-0.000000001"},
+    {1, "0.000000001"},
+    {999999999, "0.999999999"},
+    {-999999999, "-0.999999999"},
+    {1000000000, "1"},
+    {-1500000000, "-1.5"},
+    {-37000000100, "-37.0000001"},
+    {INT64_MAX, "9223372036.854775807"},
+    {INT64_MIN, "-9223372036.854775808"},
+  };
+  struct snapshot s;
+  char line[256], *text;
+
+  full_snapshot(&s);
+  s.n_sources = s.n_outputs = s.n_trackers = 1;
+  for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+    sources[0].last_offset_ns = ns[i].ns;
+    snprintf(line, sizeof(line),
+             "refclock_bridge_source_offset_seconds{source=\"phc0\",kind=\"phc\"} %s", ns[i].text);
+    CHECK(renders_line(&s, line));
+  }
+
+  memset(&sources[0].extras, 0, sizeof(sources[0].extras));
+  report_int(&sources[0].extras, "imin", INT64_MIN);
+  report_int(&sources[0].extras, "imax", INT64_MAX);
+  report_int(&sources[0].extras, "izero", 0);
+  report_count(&sources[0].extras, "cmax", UINT64_MAX);
+  report_count(&sources[0].extras, "czero", 0);
+  report_double(&sources[0].extras, "dneg", -3.0);
+  report_double(&sources[0].extras, "dnegzero", -0.0);
+  report_double(&sources[0].extras, "dzero", 0.0);
+  report_double(&sources[0].extras, "dbig", 999999999999999.0);
+  report_double(&sources[0].extras, "dhuge", 1e15);
+  report_double(&sources[0].extras, "dfrac", 0.0625);
+  report_double(&sources[0].extras, "dfrac2", 0.1);
+  memset(&sources[1].extras, 0, sizeof(sources[1].extras));
+  report_double(&sources[1].extras, "dfrac", 0.0625);
+  report_double(&sources[1].extras, "dfrac2", 0.0625);
+  report_string(&sources[1].extras, "long", "/a/long\\path with \"quotes\" and\na newline!");
+  report_int(&sources[1].extras, "odd\\key\nx", 1);
+  s.n_sources = 2;
+  text = metrics_prom_render(&s, NULL);
+#define SRC0(f) "refclock_bridge_source_" f "{source=\"phc0\",kind=\"phc\"} "
+#define SRC1(f) "refclock_bridge_source_" f "{source=\"gps \\\"a\\\\b\\\"\\nc\",kind=\"gpsd\"} "
+  CHECK(has_line(text, SRC0("imin") "-9223372036854775808"));
+  CHECK(has_line(text, SRC0("imax") "9223372036854775807"));
+  CHECK(has_line(text, SRC0("izero") "0"));
+  CHECK(has_line(text, SRC0("cmax_total") "18446744073709551615"));
+  CHECK(has_line(text, SRC0("czero_total") "0"));
+  CHECK(has_line(text, SRC0("dneg") "-3"));
+  CHECK(has_line(text, SRC0("dnegzero") "-0"));
+  CHECK(has_line(text, SRC0("dzero") "0"));
+  CHECK(has_line(text, SRC0("dbig") "999999999999999"));
+  CHECK(has_line(text, SRC0("dhuge") "1e+15"));
+  CHECK(has_line(text, SRC0("dfrac") "0.0625"));
+  CHECK(has_line(text, SRC0("dfrac2") "0.1"));
+  CHECK(has_line(text, SRC1("dfrac") "0.0625"));
+  CHECK(has_line(text, SRC1("dfrac2") "0.0625"));
+  CHECK(has_line(text, "refclock_bridge_source_info{source=\"gps \\\"a\\\\b\\\"\\nc\","
+                       "kind=\"gpsd\",endpoint=\"localhost:2947\",long=\"/a/long\\\\path with "
+                       "\\\"quotes\\\" and\\na newline!\"} 1"));
+  CHECK(has_line(text, "# HELP refclock_bridge_source_odd_key_x Field odd\\\\key\\nx reported by "
+                       "the source's driver."));
+  CHECK(has_line(text, SRC1("odd_key_x") "1"));
+#undef SRC0
+#undef SRC1
+  free(text);
+}
+
 int main(int argc, char **argv)
 {
   if (argc > 1 && strcmp(argv[1], "-p") == 0) { /* prints the full text, to review a change */
@@ -538,5 +629,6 @@ int main(int argc, char **argv)
   test_full();
   test_empty();
   test_values();
+  test_formatters();
   return test_report("test_metrics_prom");
 }
