@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bridge/control/metrics_prom.h"
+#include "bridge/control/prom_text.h"
 #include "bridge/core/memory.h"
 
 #define PREFIX "refclock_bridge_"
@@ -18,15 +19,10 @@
    Everything is appended with memcpy and hand-written number formatting: the file is rewritten
    every few seconds, and printf per fragment cost more than all the sampling. */
 struct out {
-  char *buf;
-  size_t len, cap;
+  struct prom_text t;
   const char *fam_name, *fam_help, *fam_type;
   size_t fam_len;
   bool fam_started;
-  /* the last non-integral double and its text: drivers report the same one per instance */
-  bool have_double;
-  uint64_t double_bits;
-  char double_text[40];
 };
 
 /* The instance a series belongs to: its label ("source") with its name, and its driver; prefix
@@ -43,162 +39,20 @@ struct label {
 
 /* ======================================================================================== */
 
-static void grow(struct out *o, size_t more)
-{
-  size_t cap = o->cap ? o->cap : 16384;
-
-  while (cap <= o->len + more)
-    cap *= 2;
-  o->buf = xrealloc(o->buf, cap);
-  o->cap = cap;
-}
-
-/* Room for more bytes and a NUL after them. */
-static inline char *room(struct out *o, size_t more)
-{
-  if (o->len + more >= o->cap)
-    grow(o, more);
-  return o->buf + o->len;
-}
-
-static inline void put_mem(struct out *o, const char *s, size_t n)
-{
-  memcpy(room(o, n), s, n);
-  o->len += n;
-}
-
+/* The text, through prom_text.h. */
+static inline char *room(struct out *o, size_t more) { return prom_room(&o->t, more); }
+static inline void put_mem(struct out *o, const char *s, size_t n) { prom_put_mem(&o->t, s, n); }
 #define PUT_LIT(o, lit) put_mem((o), lit, sizeof(lit) - 1)
-
-static inline void put_str(struct out *o, const char *s)
+static inline void put_str(struct out *o, const char *s) { prom_put_str(&o->t, s); }
+static inline void put_escaped(struct out *o, const char *s, bool label_value)
 {
-  put_mem(o, s, strlen(s));
+  prom_put_escaped(&o->t, s, label_value);
 }
+static inline void value_u64(struct out *o, uint64_t v) { prom_value_u64(&o->t, v); }
+static inline void value_i64(struct out *o, int64_t v) { prom_value_i64(&o->t, v); }
+static inline void value_ns(struct out *o, int64_t ns) { prom_value_ns(&o->t, ns); }
+static inline void value_double(struct out *o, double d) { prom_value_double(&o->t, d); }
 
-/* Label values escape \, " and newline; HELP text only \ and newline. */
-static inline bool special(char c, bool label_value)
-{
-  return c == '\\' || c == '\n' || (c == '"' && label_value);
-}
-
-/* Nonzero if a byte of w is b: the classic test for a zero byte, on w ^ b repeated. */
-static inline uint64_t has_byte(uint64_t w, unsigned char b)
-{
-  uint64_t x = w ^ (0x0101010101010101u * b);
-  return (x - 0x0101010101010101u) & ~x & 0x8080808080808080u;
-}
-
-/* The length of the run of s[0..n) without specials, eight bytes a step. */
-static size_t plain_run(const char *s, size_t n, bool label_value)
-{
-  size_t i = 0;
-
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    memcpy(&w, s + i, sizeof(w));
-    if (has_byte(w, '\\') | has_byte(w, '\n') | (label_value ? has_byte(w, '"') : 0))
-      break;
-  }
-  while (i < n && !special(s[i], label_value))
-    i++;
-  return i;
-}
-
-static void put_escaped(struct out *o, const char *s, bool label_value)
-{
-  size_t n = strlen(s);
-
-  for (;;) {
-    size_t run = plain_run(s, n, label_value);
-    put_mem(o, s, run);
-    if (run == n)
-      return;
-    put_mem(o, s[run] == '\n' ? "\\n" : s[run] == '"' ? "\\\"" : "\\\\", 2);
-    s += run + 1;
-    n -= run + 1;
-  }
-}
-
-/* The decimal digits of v, ending at end; returns where they begin. */
-static char *digits_u64(char *end, uint64_t v)
-{
-  do {
-    *--end = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  return end;
-}
-
-static char *digits_i64(char *end, int64_t v)
-{
-  char *p = digits_u64(end, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
-  if (v < 0)
-    *--p = '-';
-  return p;
-}
-
-/* Nanoseconds as seconds, the exact decimal without trailing zeros: a parser's nearest double
-   is that of ns / 1e9. */
-static char *digits_ns(char *end, int64_t ns)
-{
-  uint64_t a = ns < 0 ? 0 - (uint64_t)ns : (uint64_t)ns;
-  uint32_t frac = (uint32_t)(a % 1000000000u);
-  char *p = end;
-
-  if (frac) {
-    int n = 9;
-    for (; frac % 10 == 0; frac /= 10)
-      n--;
-    for (; n > 0; n--, frac /= 10)
-      *--p = (char)('0' + frac % 10);
-    *--p = '.';
-  }
-  p = digits_u64(p, a / 1000000000u);
-  if (ns < 0)
-    *--p = '-';
-  return p;
-}
-
-/* A series' value and the newline that ends it; digits() writes backwards from its end. */
-#define PUT_VALUE(o, digits, x)                                                                  \
-  do {                                                                                           \
-    char b_[32], *p_ = digits(b_ + sizeof(b_) - 1, (x));                                         \
-    b_[sizeof(b_) - 1] = '\n';                                                                   \
-    put_mem((o), p_, (size_t)(b_ + sizeof(b_) - p_));                                            \
-  } while (0)
-
-static void value_u64(struct out *o, uint64_t v) { PUT_VALUE(o, digits_u64, v); }
-static void value_i64(struct out *o, int64_t v) { PUT_VALUE(o, digits_i64, v); }
-static void value_ns(struct out *o, int64_t ns) { PUT_VALUE(o, digits_ns, ns); }
-
-/* The shortest of %.15g, %.16g and %.17g that reads back as the same double. An integral
-   value below 1e15 is its digits in all of them, so it needs no printf. */
-static void value_double(struct out *o, double d)
-{
-  uint64_t bits;
-
-  if (isnan(d)) {
-    PUT_LIT(o, "NaN\n");
-  } else if (isinf(d)) {
-    put_str(o, d > 0 ? "+Inf\n" : "-Inf\n");
-  } else if (d == 0) {
-    put_str(o, signbit(d) ? "-0\n" : "0\n");
-  } else if (fabs(d) < 1e15 && d == (double)(int64_t)d) {
-    value_i64(o, (int64_t)d);
-  } else {
-    memcpy(&bits, &d, sizeof(bits));
-    if (!o->have_double || o->double_bits != bits) {
-      for (int prec = 15; prec <= 17; prec++) {
-        snprintf(o->double_text, sizeof(o->double_text), "%.*g", prec, d);
-        if (strtod(o->double_text, NULL) == d)
-          break;
-      }
-      o->have_double = true;
-      o->double_bits = bits;
-    }
-    put_str(o, o->double_text);
-    PUT_LIT(o, "\n");
-  }
-}
 
 /* name and help must outlive the family's series. */
 static void family(struct out *o, const char *name, const char *type, const char *help)
@@ -428,7 +282,7 @@ static struct who *whos_of(const struct kind_view *v, struct out *arena)
     whos[i].label = v->label;
     whos[i].name = p[0] ? p[0] : "";
     whos[i].kind = p[1] ? p[1] : "";
-    start[i] = arena->len;
+    start[i] = arena->t.len;
     PUT_LIT(arena, "{");
     put_str(arena, v->label);
     PUT_LIT(arena, "=\"");
@@ -438,8 +292,8 @@ static struct who *whos_of(const struct kind_view *v, struct out *arena)
     PUT_LIT(arena, "\"");
   }
   for (size_t i = 0; i < v->n; i++) { /* the arena no longer moves */
-    whos[i].prefix = arena->buf + start[i];
-    whos[i].prefix_len = (i + 1 < v->n ? start[i + 1] : arena->len) - start[i];
+    whos[i].prefix = arena->t.buf + start[i];
+    whos[i].prefix_len = (i + 1 < v->n ? start[i + 1] : arena->t.len) - start[i];
   }
   free(start);
   return whos;
@@ -559,7 +413,7 @@ static void render_kind(struct out *o, const struct kind_view *v)
   }
   render_extras(o, v, whos);
   free(whos);
-  free(arena.buf);
+  free(arena.t.buf);
 }
 
 /* ======================================================================================== */
@@ -891,6 +745,6 @@ char *metrics_prom_render(const struct snapshot *s, size_t *len)
     render_kind(&o, &kinds[k]);
   *room(&o, 0) = '\0';
   if (len)
-    *len = o.len;
-  return o.buf;
+    *len = o.t.len;
+  return o.t.buf;
 }
