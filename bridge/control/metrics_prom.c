@@ -35,6 +35,7 @@ struct who {
 
 struct label {
   const char *name, *value;
+  bool plain; /* one of our own constants: nothing to escape */
 };
 
 /* ======================================================================================== */
@@ -88,7 +89,10 @@ static void begin(struct out *o, const struct who *w, const struct label *l, siz
     put_mem(o, any ? "," : "{", 1);
     put_str(o, l[i].name);
     PUT_LIT(o, "=\"");
-    put_escaped(o, l[i].value ? l[i].value : "", true);
+    if (l[i].plain)
+      put_str(o, l[i].value);
+    else
+      put_escaped(o, l[i].value ? l[i].value : "", true);
     PUT_LIT(o, "\"");
     any = true;
   }
@@ -102,7 +106,7 @@ static void begin(struct out *o, const struct who *w, const struct label *l, siz
 static void u64_series(struct out *o, const struct who *w, const char *k, const char *v,
                        uint64_t x)
 {
-  struct label l = {k, v};
+  struct label l = {k, v, true};
   begin(o, w, &l, k ? 1 : 0);
   value_u64(o, x);
 }
@@ -235,7 +239,7 @@ static void info_series(struct out *o, const struct who *w, const struct label *
     for (size_t k = 0; k < n && !clash; k++)
       clash = strcmp(l[k].name, keys[i]) == 0;
     if (!clash)
-      l[n++] = (struct label){keys[i], x->e[i].s};
+      l[n++] = (struct label){keys[i], x->e[i].s, false};
   }
   begin(o, w, l, n);
   value_u64(o, 1);
@@ -424,7 +428,7 @@ static void render_kind(struct out *o, const struct kind_view *v)
 static void m_source_info(struct out *o, const struct who *w, const void *p)
 {
   SRC(p);
-  struct label l = {"endpoint", r->endpoint};
+  struct label l = {"endpoint", r->endpoint, false};
   info_series(o, w, &l, 1, &r->extras);
 }
 
@@ -514,7 +518,7 @@ static const struct report_extras *m_source_extras(const void *p)
 static void m_output_info(struct out *o, const struct who *w, const void *p)
 {
   OUT(p);
-  struct label l = {"target", r->target};
+  struct label l = {"target", r->target, false};
   info_series(o, w, &l, 1, &r->extras);
 }
 
@@ -578,7 +582,7 @@ static const struct report_extras *m_output_extras(const void *p)
 static void m_tracker_info(struct out *o, const struct who *w, const void *p)
 {
   TRK(p);
-  struct label l[2] = {{"endpoint", r->endpoint}, {"gm_identity", r->gm_identity}};
+  struct label l[2] = {{"endpoint", r->endpoint, false}, {"gm_identity", r->gm_identity, false}};
   info_series(o, w, l, 2, &r->extras);
 }
 
@@ -644,7 +648,8 @@ static void m_tracker_transitions(struct out *o, const struct who *w, const void
   TRK(p);
   for (enum tracker_state from = TRACKER_FREERUN; from <= TRACKER_UNKNOWN; from++) {
     for (enum tracker_state to = TRACKER_FREERUN; to <= TRACKER_UNKNOWN; to++) {
-      struct label l[2] = {{"from", tracker_state_name(from)}, {"to", tracker_state_name(to)}};
+      struct label l[2] = {{"from", tracker_state_name(from), true},
+                           {"to", tracker_state_name(to), true}};
       if (from == to)
         continue;
       begin(o, w, l, 2);
@@ -709,7 +714,11 @@ static void render_daemon(struct out *o, const struct snapshot *s)
   const struct daemon_report *d = &s->daemon;
 
   family(o, PREFIX "build_info", "gauge", "The bridge's version, as a label; always 1.");
-  u64_series(o, NULL, "version", d->version ? d->version : "unknown", 1);
+  {
+    struct label version = {"version", d->version ? d->version : "unknown", false};
+    begin(o, NULL, &version, 1);
+    value_u64(o, 1);
+  }
   family(o, PREFIX "start_time_seconds", "gauge", "When the bridge started (Unix seconds).");
   ns_series(o, NULL, d->start_ns);
   family(o, PREFIX "config_reloads_total", "counter",
