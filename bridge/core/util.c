@@ -38,14 +38,24 @@ void backoff_reset(struct backoff *b)
   b->cur_ns = 0;
 }
 
+/* 2^p seconds in ns, p = -30 .. -1, rounded down: integer compares, no libm on the path. */
+static const int64_t limit[30] = {
+  0, 1, 3, 7, 14, 29, 59, 119, 238, 476, 953, 1907, 3814, 7629, 15258, 30517, 61035,
+  122070, 244140, 488281, 976562, 1953125, 3906250, 7812500, 15625000, 31250000, 62500000,
+  125000000, 250000000, 500000000,
+};
+
+int precision_bracket(int64_t ns, int64_t *lo, int64_t *hi)
+{
+  int p = precision_from_ns(ns), i = p + 30;
+
+  *lo = i == 0 ? INT64_MIN : limit[i - 1];
+  *hi = i == 30 ? INT64_MAX : limit[i];
+  return p;
+}
+
 int precision_from_ns(int64_t ns)
 {
-  /* 2^p seconds in ns, p = -30 .. -1, rounded down: integer compares, no libm on the path. */
-  static const int64_t limit[30] = {
-    0, 1, 3, 7, 14, 29, 59, 119, 238, 476, 953, 1907, 3814, 7629, 15258, 30517, 61035,
-    122070, 244140, 488281, 976562, 1953125, 3906250, 7812500, 15625000, 31250000, 62500000,
-    125000000, 250000000, 500000000,
-  };
   int p;
 
   if (ns <= 0)

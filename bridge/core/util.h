@@ -41,6 +41,8 @@ void backoff_reset(struct backoff *b);
 
 /* log2 of a duration in seconds, rounded up and clamped to [-30, 0], as NTP precision. */
 int precision_from_ns(int64_t ns);
+/* The same, and the durations that give the same precision: lo < ns <= hi. */
+int precision_bracket(int64_t ns, int64_t *lo, int64_t *hi);
 /* Seconds (from the configuration) to the nearest nanosecond. */
 int64_t round_to_ns(double seconds);
 

@@ -108,19 +108,21 @@ static int read_basic(int fd, int readings, struct ptp_sys_offset_extended *x)
   return readings;
 }
 
+static int read_once(int fd, enum phc_method m, int readings, struct ptp_sys_offset_extended *x)
+{
+  switch (m) {
+  case PHC_METHOD_PRECISE: return read_precise(fd, x);
+  case PHC_METHOD_EXTENDED: return read_extended(fd, readings, x);
+  default: return read_basic(fd, readings, x);
+  }
+}
+
 int phc_read(int fd, enum phc_method m, int readings, struct ptp_sys_offset_extended *x)
 {
-  int n;
+  int n = read_once(fd, m, readings, x);
 
-  for (int attempt = 0; attempt < 2; attempt++) {
-    switch (m) {
-    case PHC_METHOD_PRECISE: n = read_precise(fd, x); break;
-    case PHC_METHOD_EXTENDED: n = read_extended(fd, readings, x); break;
-    default: n = read_basic(fd, readings, x); break;
-    }
-    if (n != -EINTR && n != -EBUSY && n != -EAGAIN)
-      break;
-  }
+  if (n == -EINTR || n == -EBUSY || n == -EAGAIN)
+    n = read_once(fd, m, readings, x);
   return n;
 }
 

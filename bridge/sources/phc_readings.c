@@ -17,18 +17,27 @@ static inline int64_t ns_of(const struct ptp_clock_time *t)
   return t->sec * NS_PER_SEC + t->nsec;
 }
 
+int phc_kept(int n, enum phc_combine how, double quantile)
+{
+  int k = how == PHC_COMBINE_MIN_DELAY ? 1 : (int)(quantile * n + 0.999999);
+  return k < 1 ? 1 : k > n ? n : k;
+}
+
 bool phc_combine(const phc_reading *r, int n, enum phc_combine how, double quantile,
                  struct phc_result *out)
+{
+  return n >= 1 && n <= PHC_MAX_READINGS && phc_combine_kept(r, n, phc_kept(n, how, quantile), out);
+}
+
+bool phc_combine_kept(const phc_reading *r, int n, int k, struct phc_result *out)
 {
   /* width[j] is the window of reading pick[j], the k narrowest kept in order */
   int64_t width[PHC_MAX_READINGS], worst = INT64_MAX;
   int64_t sum_mid = 0, sum_off = 0, base, mid2_0, off2_0;
-  int pick[PHC_MAX_READINGS], k, picked = 0;
+  int pick[PHC_MAX_READINGS], picked = 0;
 
-  if (n < 1 || n > PHC_MAX_READINGS)
+  if (n < 1 || n > PHC_MAX_READINGS || k < 1 || k > n)
     return false;
-  k = how == PHC_COMBINE_MIN_DELAY ? 1 : (int)(quantile * n + 0.999999);
-  k = k < 1 ? 1 : k > n ? n : k;
 
   /* One pass keeps the k narrowest windows (k is small: most readings cost one compare against
      the widest kept). */

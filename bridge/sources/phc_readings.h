@@ -26,7 +26,12 @@ struct phc_result {
   int used;
 };
 
-/* Returns false when the readings cannot be trusted (a window ran backwards: a clock step). */
+/* How many of n readings a combine keeps: 1 for min-delay, else ceil(quantile * n), 1..n. */
+int phc_kept(int n, enum phc_combine how, double quantile);
+/* Combines the keep narrowest windows (from phc_kept(), which a poller computes once). Returns
+   false when the readings cannot be trusted (a window ran backwards: a clock step). */
+bool phc_combine_kept(const phc_reading *r, int n, int keep, struct phc_result *out);
+/* The same, working out keep itself. */
 bool phc_combine(const phc_reading *r, int n, enum phc_combine how, double quantile,
                  struct phc_result *out);
 

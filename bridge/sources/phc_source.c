@@ -35,6 +35,9 @@ struct phc {
   int readings;
   enum phc_method forced, method;
   int64_t last_delay_ns; /* the widest window of the latest sample's readings */
+  int kept_of, kept;      /* the combine keeps kept of kept_of readings (worked out once) */
+  int window_precision;   /* of half-windows in (window_lo, window_hi]: rarely recomputed */
+  int64_t window_lo, window_hi;
   enum phc_combine combine;
   double quantile;
   int64_t utc_minus_phc_ns;
@@ -163,7 +166,8 @@ static void on_poll(void *arg, uint64_t periods)
   int n;
 
   (void)periods; /* a late wake-up takes one sample, not a burst */
-  n = phc_read_method(p->fd, &p->method, p->readings, &r);
+  n = p->method == PHC_METHOD_AUTO ? phc_read_method(p->fd, &p->method, p->readings, &r)
+                                    : phc_read(p->fd, p->method, p->readings, &r);
   if (n > 0 && !p->method_logged) {
     p->method_logged = true;
     log_info("source %s: %s reads with %s, %d reading%s per poll", source_name(p->src), p->path,
@@ -185,7 +189,11 @@ static void on_poll(void *arg, uint64_t periods)
     }
     return;
   }
-  if (!phc_combine(r.ts, n, p->combine, p->quantile, &res)) {
+  if (n != p->kept_of) {
+    p->kept_of = n;
+    p->kept = phc_kept(n, p->combine, p->quantile);
+  }
+  if (!phc_combine_kept(r.ts, n, p->kept, &res)) {
     health_error(source_health(p->src), "system clock stepped during a read");
     log_rl(&p->rl_read, LOG_WARNING, "source %s: system clock stepped during a read; skipped",
            source_name(p->src));
@@ -195,7 +203,14 @@ static void on_poll(void *arg, uint64_t periods)
   sample.sys_ns = res.sys_ns;
   sample.ref_ns = res.phc_ns + p->utc_minus_phc_ns;
   sample.leap = RB_LEAP_NONE;
-  sample.precision = p->precision <= 0 ? p->precision : precision_from_ns(res.delay_ns / 2 + 1);
+  if (p->precision <= 0) {
+    sample.precision = p->precision;
+  } else {
+    int64_t half = res.delay_ns / 2 + 1;
+    if (half <= p->window_lo || half > p->window_hi)
+      p->window_precision = precision_bracket(half, &p->window_lo, &p->window_hi);
+    sample.precision = p->window_precision;
+  }
   sample.valid = true;
   if (p->tracker) {
     int utc_offset;
