@@ -42,7 +42,7 @@ CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all tests check check-build check-debian13 demo bench install clean deps fuzz asan
+.PHONY: all tests check check-build check-debian13 demo bench install clean deps fuzz asan openshift
 
 all: $(BUILD)/refclock-bridge
 
@@ -109,6 +109,22 @@ check: deps
 
 check-debian13:
 	tests/debian13.sh
+
+# OpenShift MachineConfigs for DU nodes, one per role: build/openshift/99-ROLE-refclock-bridge.yaml.
+# The bridge installed at OPENSHIFT_PATH, or run by podman from OPENSHIFT_IMAGE when set;
+# OPENSHIFT_ARGS passes more options (--instance 1 --exit-after 120 ...).
+OPENSHIFT_PATH ?= /usr/local/bin/refclock-bridge
+OPENSHIFT_IMAGE ?=
+OPENSHIFT_ARGS ?=
+openshift:
+	@mkdir -p $(BUILD)/openshift
+	@for role in master worker; do \
+	  out=$(BUILD)/openshift/99-$$role-refclock-bridge.yaml; \
+	  python3 systemd/openshift/make-machineconfig --role $$role $(OPENSHIFT_ARGS) \
+	    $(if $(OPENSHIFT_IMAGE),--image $(OPENSHIFT_IMAGE),--path $(OPENSHIFT_PATH)) \
+	    -o $$out || exit 1; \
+	  echo "$$out"; \
+	done
 
 demo: deps
 	$(MAKE) all $(BUILD)/tests/libfakedev.so

@@ -3,6 +3,7 @@
 #include <syslog.h>
 
 #include "bridge/config.h"
+#include "bridge/control/fallback.h"
 #include "bridge/core/log.h"
 #include "bridge/core/output_driver.h"
 #include "bridge/core/source_driver.h"
@@ -50,6 +51,7 @@ static const struct conf_kind kinds[] = {
   {.name = "source", .named = true, .keys = source_common_keys, .drivers = source_drivers},
   {.name = "output", .named = true, .drivers = output_drivers},
   {.name = "tracker", .named = true, .keys = tracker_common_keys, .drivers = tracker_drivers},
+  {.name = "fallback", .named = true, .keys = fallback_keys, .check = fallback_check},
 };
 
 struct conf *config_load(const char *path, char *err, size_t err_len)

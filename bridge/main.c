@@ -7,6 +7,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "bridge/control/fallback.h"
 #include "bridge/control/metrics_file.h"
 #include "bridge/control/snapshot.h"
 #include "bridge/control/status_command.h"
@@ -40,6 +41,7 @@ static void usage(FILE *f)
   fprintf(f,
           "Usage: refclock-bridge [OPTIONS]\n"
           "       refclock-bridge status [--json] [-c FILE | -s SOCKET]\n"
+          "       refclock-bridge safe-state [-c FILE]\n"
           "Feeds PHC, GNSS and PPS time to chronyd, ntpd and ntpd-rs.\n\n"
           "  -c, --config FILE   configuration file (default " DEFAULT_CONFIG ")\n"
           "  -f, --foreground    log to stderr instead of the journal\n"
@@ -104,11 +106,13 @@ static void update_status_line(void *arg, uint64_t periods)
 static void apply(const struct conf *c)
 {
   apply_bridge_section(c);
+  fallback_drop_changed(c);
   source_drop_changed(c);
   tracker_drop_changed(c);
   output_reconfigure(c);
   tracker_add_new(c);
   source_add_new(c);
+  fallback_add_new(c);
 }
 
 static void stop_modules(void)
@@ -116,6 +120,7 @@ static void stop_modules(void)
   sched_periodic_free(status_line_timer);
   status_server_fini();
   metrics_file_fini();
+  fallback_fini();
   source_fini();
   output_fini();
   tracker_fini();
@@ -142,6 +147,47 @@ static void reload(void)
   }
   update_status_line(NULL, 1);
   sd_notify(0, "READY=1");
+}
+
+/* `refclock-bridge safe-state`: NTP on, for ExecStopPost= whenever the daemon stops. */
+static int safe_state_command(int argc, char **argv)
+{
+  static const struct option opts[] = {{"config", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
+  char err[1024];
+  sigset_t mask;
+  int opt, r;
+
+  while ((opt = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+    if (opt != 'c') {
+      usage(stderr);
+      return 2;
+    }
+    config_path = optarg;
+  }
+  if (optind < argc) {
+    usage(stderr);
+    return 2;
+  }
+  config = load(err, sizeof(err));
+  if (!config) {
+    fprintf(stderr, "refclock-bridge: %s\n", err);
+    return EXIT_CONFIG;
+  }
+  log_init(true, LOG_INFO);
+  /* Hooks are reaped through the event loop. */
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &mask, NULL);
+  r = sched_init();
+  if (r < 0) {
+    fprintf(stderr, "refclock-bridge: cannot create the event loop: %s\n", strerror(-r));
+    conf_free(config);
+    return 1;
+  }
+  r = fallback_safe_state(config);
+  sched_fini();
+  conf_free(config);
+  return r;
 }
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
@@ -171,6 +217,8 @@ int main(int argc, char **argv)
 
   if (argc > 1 && strcmp(argv[1], "status") == 0)
     return status_command(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "safe-state") == 0)
+    return safe_state_command(argc - 1, argv + 1);
   while ((opt = getopt_long(argc, argv, "c:fvh", opts, NULL)) != -1) {
     switch (opt) {
     case 'c': config_path = optarg; break;
@@ -208,6 +256,7 @@ int main(int argc, char **argv)
   sigaddset(&mask, SIGTERM);
   sigaddset(&mask, SIGINT);
   sigaddset(&mask, SIGHUP);
+  sigaddset(&mask, SIGCHLD); /* hooks are reaped through the event loop */
   sigprocmask(SIG_BLOCK, &mask, NULL);
   sd_event_add_signal(sched_event(), NULL, SIGTERM, on_signal, NULL);
   sd_event_add_signal(sched_event(), NULL, SIGINT, on_signal, NULL);

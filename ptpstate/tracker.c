@@ -208,6 +208,11 @@ bool tracker_utc_offset(const struct tracker *t, int *offset)
   return true;
 }
 
+const char *tracker_port_state(const struct tracker *t)
+{
+  return t->state == TRACKER_UNKNOWN ? NULL : t->last.port_state;
+}
+
 enum rb_leap tracker_leap(const struct tracker *t)
 {
   if (t->state == TRACKER_UNKNOWN || !t->last.have_time_properties)

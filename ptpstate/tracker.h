@@ -32,6 +32,8 @@ enum tracker_state tracker_state(const struct tracker *t);
 /* TAI - UTC when the PTP daemon says it is valid. */
 bool tracker_utc_offset(const struct tracker *t, int *offset);
 enum rb_leap tracker_leap(const struct tracker *t);
+/* The best port's state as the PTP daemon names it ("SLAVE", "LISTENING"), NULL if unknown. */
+const char *tracker_port_state(const struct tracker *t);
 
 /* t is valid during the call; it may be kept while the state is not UNKNOWN (a tracker that
    stops passes through UNKNOWN first). */

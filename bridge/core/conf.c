@@ -389,6 +389,8 @@ static bool load_section(struct conf *c, dictionary *d, const char *secname,
   }
   if (s->drv && s->drv->check && !s->drv->check(s))
     return false;
+  if (s->kind->check && !s->kind->check(s))
+    return false;
   make_digest(s);
   return true;
 }

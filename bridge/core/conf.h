@@ -49,12 +49,15 @@ struct conf_driver {
   bool (*check)(const struct conf_section *s);
 };
 
-/* "bridge" (one unnamed section) or "source"/"output" ("[source NAME]", typed by a driver). */
+/* "bridge" (one unnamed section), "source"/"output"/"tracker" ("[source NAME]", typed by a
+   driver) or "fallback" (named, untyped). */
 struct conf_kind {
   const char *name;
   bool named;
   const struct conf_key *keys;
   const struct conf_driver *const *drivers; /* NULL-terminated; NULL if untyped */
+  /* NULL, or cross-key checks of an untyped kind, like a driver's. */
+  bool (*check)(const struct conf_section *s);
 };
 
 /* Loads and validates the whole file; on error prints nothing, fills err and returns NULL. */

@@ -175,6 +175,11 @@ void source_gated(struct source *src)
   invalidate(src, SOURCE_GATED);
 }
 
+enum source_state source_state(const struct source *src)
+{
+  return src->state;
+}
+
 const struct rb_sample *source_last(const struct source *src)
 {
   return src->have_sample ? &src->last : NULL;

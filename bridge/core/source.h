@@ -24,6 +24,7 @@ struct source *source_find(const char *name);
 const char *source_name(const struct source *src);
 /* The latest sample the source published (valid or not), or NULL before the first. */
 const struct rb_sample *source_last(const struct source *src);
+enum source_state source_state(const struct source *src);
 
 size_t source_count(void);
 void source_report(size_t i, struct source_report *r);

@@ -1,0 +1,588 @@
+/* The fallback instances: watch trackers and sources, decide through fallback_fsm, and bring
+   the actions (unit, marker, hook) to the decided mode one after the other, retrying what
+   failed with backoff. Every decision is logged with its reason and kept for the status model. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bridge/control/fallback.h"
+#include "bridge/control/fallback_action.h"
+#include "bridge/core/instance.h"
+#include "bridge/core/log.h"
+#include "bridge/core/memory.h"
+#include "bridge/core/sched.h"
+#include "bridge/core/source.h"
+#include "bridge/core/util.h"
+#include "ptpstate/tracker.h"
+
+/* Sources have no watch: their state is read this often (and on every tracker transition). */
+#define POLL_NS (NS_PER_SEC / 4)
+
+const struct conf_key fallback_keys[] = {
+  {.name = "trackers", .type = CONF_REFS, .ref_kind = "tracker"},
+  {.name = "sources", .type = CONF_REFS, .ref_kind = "source"},
+  {.name = "holdover_is_loss", .type = CONF_BOOL, .def = "no"},
+  {.name = "enter_after", .type = CONF_DOUBLE, .def = "2", .min = 0, .max = 3600},
+  {.name = "exit_after", .type = CONF_DOUBLE, .def = "60", .min = 0, .max = 86400},
+  {.name = "min_interval", .type = CONF_DOUBLE, .def = "10", .min = 0, .max = 86400},
+  {.name = "unit", .type = CONF_STRING, .def = "chronyd.service", .max = 255},
+  {.name = "exclusive_units", .type = CONF_STRING, .max = 2100},
+  {.name = "unit_timeout", .type = CONF_DOUBLE, .def = "30", .min = 1, .max = 600},
+  {.name = "marker", .type = CONF_PATH, .max = 1000},
+  {.name = "hook", .type = CONF_STRING, .max = 4000},
+  {.name = "hook_timeout", .type = CONF_DOUBLE, .def = "10", .min = 0.1, .max = 600},
+  {.name = "phc2sys_auto", .type = CONF_BOOL, .def = "no"},
+  {.name = "phc2sys_wait", .type = CONF_DOUBLE, .min = 0, .max = 86400},
+  {0},
+};
+
+/* Order of application when entering NTP; leaving runs unit first (NTP stops before anything
+   says PTP is good). */
+static const struct fallback_action_ops *const action_drivers[FALLBACK_ACTIONS_MAX] = {
+  &fallback_marker_ops,
+  &fallback_unit_ops,
+  &fallback_hook_ops,
+};
+
+bool fallback_check(const struct conf_section *s)
+{
+  const char *const *names;
+
+  if (conf_refs(s, "trackers", &names) == 0 && conf_refs(s, "sources", &names) == 0) {
+    conf_fail(s, "trackers", "a fallback needs trackers or sources to watch");
+    return false;
+  }
+  if (conf_bool(s, "phc2sys_auto") && conf_refs(s, "trackers", &names) == 0) {
+    conf_fail(s, "phc2sys_auto", "needs trackers: phc2sys -a follows their port states");
+    return false;
+  }
+  if (conf_is_set(s, "phc2sys_wait") && !conf_bool(s, "phc2sys_auto")) {
+    conf_fail(s, "phc2sys_wait", "only applies with phc2sys_auto = yes");
+    return false;
+  }
+  for (size_t i = 0; i < FALLBACK_ACTIONS_MAX; i++)
+    if (action_drivers[i]->check && !action_drivers[i]->check(s))
+      return false;
+  return true;
+}
+
+struct fallback;
+
+struct action {
+  struct fallback *owner;
+  const struct fallback_action_ops *ops;
+  void *priv;
+  enum fallback_mode applied; /* FALLBACK_START: not yet */
+  bool ok, busy;
+  uint64_t applied_count, failures;
+  char last_error[REPORT_TEXT_MAX];
+  int64_t last_error_ns;
+};
+
+struct fallback {
+  struct instance inst;
+  char **trackers, **sources;
+  size_t n_trackers, n_sources;
+  bool holdover_is_loss;
+  struct fallback_fsm fsm;
+  struct fallback_fsm_config fsm_cfg;
+  bool ready; /* day 0 probed, deciding */
+  struct action actions[FALLBACK_ACTIONS_MAX];
+  size_t n_actions;
+  /* The executor: brings the actions to target, one after the other. */
+  bool running, again;
+  enum fallback_mode target;
+  char target_reason[REPORT_TEXT_MAX];
+  enum fallback_mode target_from;
+  size_t order[FALLBACK_ACTIONS_MAX], n_order, next;
+  bool any_failed;
+  struct sched_timer *step_timer, *retry_timer;
+  struct sched_tick *poll;
+  /* For the status model. */
+  bool good;
+  char loss[128], last_reason[REPORT_TEXT_MAX];
+  int64_t since_ns, wait_until_mono_ns;
+  uint64_t transitions_total[3][FALLBACK_REASONS], refused;
+  /* safe-state: quit the loop when done */
+  bool safe_state;
+};
+
+static struct instance *fallback_alloc(void);
+static void fallback_create(struct instance *i, const struct conf_section *s);
+static void fallback_start(struct instance *i);
+static void fallback_destroy(struct instance *i);
+
+static const struct instance_kind fallback_kind = {
+  .section = "fallback",
+  .alloc = fallback_alloc,
+  .create = fallback_create,
+  .start = fallback_start,
+  .destroy = fallback_destroy,
+};
+
+static struct instances fallbacks = INSTANCES_INIT(&fallback_kind);
+static size_t safe_state_pending;
+
+static struct fallback *of(struct instance *i)
+{
+  return container_of(i, struct fallback, inst);
+}
+
+/* -------- inputs -------- */
+
+static bool port_steers(const char *port)
+{
+  /* phc2sys -a takes a PHC as its source while its port is SLAVE or UNCALIBRATED. */
+  return port && (strcasecmp(port, "SLAVE") == 0 || strcasecmp(port, "UNCALIBRATED") == 0);
+}
+
+/* Whether everything watched is good; the first thing that is not goes into f->loss. */
+static bool evaluate(struct fallback *f, bool *steering)
+{
+  bool good = true;
+
+  f->loss[0] = 0;
+  *steering = false;
+  for (size_t i = 0; i < f->n_trackers; i++) {
+    struct tracker *t = tracker_find(f->trackers[i]);
+    enum tracker_state st = t ? tracker_state(t) : TRACKER_UNKNOWN;
+    bool ok = st == TRACKER_LOCKED || (st == TRACKER_HOLDOVER && !f->holdover_is_loss);
+    if (t && port_steers(tracker_port_state(t)))
+      *steering = true;
+    if (!ok && good)
+      snprintf(f->loss, sizeof(f->loss), "tracker %s %s", f->trackers[i], tracker_state_name(st));
+    good &= ok;
+  }
+  for (size_t i = 0; i < f->n_sources; i++) {
+    struct source *src = source_find(f->sources[i]);
+    enum source_state st = src ? source_state(src) : SOURCE_NO_DATA;
+    if (st != SOURCE_OK && good)
+      snprintf(f->loss, sizeof(f->loss), "source %s %s", f->sources[i], source_state_name(st));
+    good &= st == SOURCE_OK;
+  }
+  return good;
+}
+
+/* -------- the executor -------- */
+
+static void run_next(struct fallback *f);
+
+static void execute(struct fallback *f, enum fallback_mode from, enum fallback_mode to,
+                    const char *reason)
+{
+  f->target = to;
+  f->target_from = from;
+  report_copy(f->target_reason, sizeof(f->target_reason), reason);
+  if (f->running) {
+    f->again = true; /* after the action running now */
+    return;
+  }
+  sched_timer_stop(f->retry_timer);
+  f->running = true;
+  f->any_failed = false;
+  f->n_order = f->next = 0;
+  /* Leaving NTP: the unit first, so that NTP has stopped before the marker says PTP is good. */
+  if (to == FALLBACK_PTP)
+    for (size_t i = 0; i < f->n_actions; i++)
+      if (f->actions[i].ops == &fallback_unit_ops)
+        f->order[f->n_order++] = i;
+  for (size_t i = 0; i < f->n_actions; i++)
+    if (to != FALLBACK_PTP || f->actions[i].ops != &fallback_unit_ops)
+      f->order[f->n_order++] = i;
+  run_next(f);
+}
+
+static void action_done(void *ctx, bool ok, const char *error);
+
+static void finished(struct fallback *f)
+{
+  f->running = false;
+  if (f->again) {
+    f->again = false;
+    execute(f, f->target_from, f->target, f->target_reason);
+    return;
+  }
+  if (f->safe_state) {
+    /* Once, no retries: systemd runs ExecStopPost= under a timeout. */
+    if (--safe_state_pending == 0)
+      sched_quit(0);
+    return;
+  }
+  if (f->any_failed) {
+    int64_t delay = health_down(&f->inst.health, "%s", f->inst.health.last_error);
+    sched_timer_after(f->retry_timer, delay);
+  } else {
+    health_up(&f->inst.health, "%s done", fallback_mode_name(f->target));
+  }
+}
+
+static void run_next(struct fallback *f)
+{
+  while (f->next < f->n_order) {
+    struct action *a = &f->actions[f->order[f->next]];
+    struct fallback_change ch = {f->inst.name, f->target_from, f->target, f->target_reason};
+    if (a->applied == f->target && a->ok) {
+      f->next++;
+      continue;
+    }
+    a->busy = true;
+    report_changed();
+    a->ops->apply(a->priv, &ch, action_done, a);
+    return;
+  }
+  finished(f);
+}
+
+static void action_done(void *ctx, bool ok, const char *error)
+{
+  struct action *a = ctx;
+  struct fallback *f = a->owner;
+
+  a->busy = false;
+  a->ok = ok;
+  a->applied_count++;
+  if (ok || !a->ops->retried)
+    a->applied = f->target;
+  if (!ok) {
+    a->failures++;
+    a->last_error_ns = realtime_ns();
+    report_copy(a->last_error, sizeof(a->last_error), error);
+    health_error(&f->inst.health, "%s: %s", a->ops->kind, error);
+    if (a->ops->retried)
+      f->any_failed = true;
+    else
+      log_warn("fallback %s: %s", f->inst.name, error);
+  }
+  report_changed();
+  f->next++;
+  /* A newer decision waits for the running action only, not the rest of the old one. */
+  if (f->again) {
+    f->running = false;
+    f->again = false;
+    execute(f, f->target_from, f->target, f->target_reason);
+    return;
+  }
+  run_next(f);
+}
+
+static void retry(void *arg)
+{
+  struct fallback *f = arg;
+
+  execute(f, f->target_from, f->target, f->target_reason);
+}
+
+/* -------- decisions -------- */
+
+static void step(struct fallback *f);
+
+static void on_step_timer(void *arg)
+{
+  step(arg);
+}
+
+static const char *reason_text(const struct fallback *f, enum fallback_reason r, char *buf,
+                               size_t len)
+{
+  switch (r) {
+  case FALLBACK_REASON_LOSS:
+    snprintf(buf, len, "PTP lost for %.3g s: %s", (double)f->fsm_cfg.enter_after_ns / 1e9, f->loss);
+    break;
+  case FALLBACK_REASON_RECOVERED:
+    snprintf(buf, len, "PTP good for %.3g s", (double)f->fsm_cfg.exit_after_ns / 1e9);
+    break;
+  case FALLBACK_REASON_PHC2SYS:
+    snprintf(buf, len, "phc2sys -a steers again (a port is SLAVE): NTP must stop");
+    break;
+  case FALLBACK_REASON_DAY0:
+    snprintf(buf, len, "NTP was running at start: it stays until PTP is good for %.3g s",
+             (double)f->fsm_cfg.exit_after_ns / 1e9);
+    break;
+  default:
+    snprintf(buf, len, "PTP good at start");
+    break;
+  }
+  return buf;
+}
+
+static void log_wait(struct fallback *f, const struct fallback_step *st, int64_t now)
+{
+  double left = st->next_ns == FALLBACK_NEVER ? -1 : (double)(st->next_ns - now) / 1e9;
+
+  switch (st->wait) {
+  case FALLBACK_WAIT_ENTER_AFTER:
+    log_notice("fallback %s: PTP lost (%s); NTP in %.3g s unless it recovers (enter_after)",
+               f->inst.name, f->loss, left);
+    break;
+  case FALLBACK_WAIT_EXIT_AFTER:
+    log_notice("fallback %s: PTP good again; NTP stops after %.3g s more of it (exit_after)",
+               f->inst.name, left);
+    break;
+  case FALLBACK_WAIT_MIN_INTERVAL:
+    f->refused++;
+    log_notice("fallback %s: toggle to %s refused for %.3g s more: the last was less than %.3g s "
+               "ago (min_interval)", f->inst.name, f->good ? "PTP" : "NTP", left,
+               (double)f->fsm_cfg.min_interval_ns / 1e9);
+    break;
+  case FALLBACK_WAIT_PHC2SYS:
+    if (left < 0)
+      log_notice("fallback %s: PTP lost (%s) but phc2sys -a still steers from a SLAVE port; NTP "
+                 "waits until it stops", f->inst.name, f->loss);
+    else
+      log_notice("fallback %s: PTP lost (%s) but phc2sys -a still steers from a SLAVE port; NTP "
+                 "waits until it stops, at most %.3g s more (phc2sys_wait)", f->inst.name, f->loss,
+                 left);
+    break;
+  case FALLBACK_WAIT_NONE:
+    if (f->fsm.mode == FALLBACK_PTP)
+      log_notice("fallback %s: PTP recovered; staying on PTP", f->inst.name);
+    else if (f->fsm.mode == FALLBACK_NTP)
+      log_notice("fallback %s: PTP lost again (%s); staying on NTP", f->inst.name, f->loss);
+    break;
+  }
+}
+
+static void step(struct fallback *f)
+{
+  int64_t now = monotonic_ns();
+  struct fallback_step st;
+  bool steering, good;
+
+  if (!f->ready)
+    return;
+  good = evaluate(f, &steering);
+  if (good != f->good)
+    report_changed();
+  f->good = good;
+  fallback_fsm_input(&f->fsm, now, good, steering);
+  fallback_fsm_step(&f->fsm, now, &st);
+  if (st.toggled) {
+    char why[REPORT_TEXT_MAX];
+    reason_text(f, st.reason, why, sizeof(why));
+    log_notice("fallback %s: %s -> %s: %s", f->inst.name, fallback_mode_name(st.from),
+               fallback_mode_name(st.to), why);
+    report_copy(f->last_reason, sizeof(f->last_reason), why);
+    f->transitions_total[st.to][st.reason]++;
+    f->since_ns = realtime_ns();
+    report_changed();
+    execute(f, st.from, st.to, why);
+  } else if (st.wait_changed) {
+    log_wait(f, &st, now);
+    report_changed();
+  }
+  f->wait_until_mono_ns = st.next_ns == FALLBACK_NEVER ? 0 : st.next_ns;
+  if (st.next_ns != FALLBACK_NEVER)
+    sched_timer_at(f->step_timer, st.next_ns);
+  else
+    sched_timer_stop(f->step_timer);
+}
+
+static void on_tracker(void *arg, const struct tracker *t, enum tracker_state from,
+                       enum tracker_state to, const char *reason)
+{
+  (void)t;
+  (void)from;
+  (void)to;
+  (void)reason;
+  step(arg);
+}
+
+static void on_poll(void *arg, uint64_t periods)
+{
+  (void)periods;
+  step(arg);
+}
+
+/* Day 0: NTP found running stays until PTP proves good for exit_after. */
+static void probed(void *ctx, bool ntp_on)
+{
+  struct fallback *f = ctx;
+  char why[REPORT_TEXT_MAX];
+
+  fallback_fsm_init(&f->fsm, &f->fsm_cfg, monotonic_ns(), ntp_on);
+  f->ready = true;
+  f->since_ns = realtime_ns();
+  if (ntp_on) {
+    reason_text(f, FALLBACK_REASON_DAY0, why, sizeof(why));
+    log_notice("fallback %s: start -> ntp: %s", f->inst.name, why);
+    report_copy(f->last_reason, sizeof(f->last_reason), why);
+    f->transitions_total[FALLBACK_NTP][FALLBACK_REASON_DAY0]++;
+    /* Make sure of the rest of NTP's side: exclusive units stopped, marker gone. */
+    execute(f, FALLBACK_START, FALLBACK_NTP, why);
+  }
+  report_changed();
+  step(f);
+}
+
+/* -------- lifecycle -------- */
+
+static struct instance *fallback_alloc(void)
+{
+  return &xnew(struct fallback)->inst;
+}
+
+static char **copy_refs(const struct conf_section *s, const char *key, size_t *n)
+{
+  const char *const *names;
+  char **out;
+
+  *n = conf_refs(s, key, &names);
+  out = xnew_array(char *, *n + 1);
+  for (size_t i = 0; i < *n; i++)
+    out[i] = xstrdup(names[i]);
+  return out;
+}
+
+static void fallback_create(struct instance *i, const struct conf_section *s)
+{
+  struct fallback *f = of(i);
+
+  f->trackers = copy_refs(s, "trackers", &f->n_trackers);
+  f->sources = copy_refs(s, "sources", &f->n_sources);
+  f->holdover_is_loss = conf_bool(s, "holdover_is_loss");
+  f->fsm_cfg.enter_after_ns = round_to_ns(conf_double(s, "enter_after"));
+  f->fsm_cfg.exit_after_ns = round_to_ns(conf_double(s, "exit_after"));
+  f->fsm_cfg.min_interval_ns = round_to_ns(conf_double(s, "min_interval"));
+  f->fsm_cfg.phc2sys_auto = conf_bool(s, "phc2sys_auto");
+  f->fsm_cfg.phc2sys_wait_ns = conf_is_set(s, "phc2sys_wait")
+                                   ? round_to_ns(conf_double(s, "phc2sys_wait"))
+                                   : FALLBACK_NEVER;
+  for (size_t k = 0; k < FALLBACK_ACTIONS_MAX; k++) {
+    void *priv = action_drivers[k]->create(s, i->name);
+    if (priv)
+      f->actions[f->n_actions++] =
+          (struct action){.owner = f, .ops = action_drivers[k], .priv = priv};
+  }
+  f->step_timer = sched_timer_new(on_step_timer, f);
+  f->retry_timer = sched_timer_new(retry, f);
+  health_set_retry(&i->health, NS_PER_SEC, 30 * NS_PER_SEC);
+}
+
+static void fallback_start(struct instance *i)
+{
+  struct fallback *f = of(i);
+  struct action *unit = NULL;
+
+  for (size_t k = 0; k < f->n_trackers; k++)
+    tracker_watch(f->trackers[k], on_tracker, f);
+  f->poll = sched_tick_join(POLL_NS, on_poll, f);
+  for (size_t k = 0; k < f->n_actions; k++)
+    if (f->actions[k].ops->probe)
+      unit = &f->actions[k];
+  if (unit)
+    unit->ops->probe(unit->priv, probed, f);
+  else
+    probed(f, false);
+}
+
+static void fallback_destroy(struct instance *i)
+{
+  struct fallback *f = of(i);
+
+  for (size_t k = 0; k < f->n_trackers; k++)
+    tracker_unwatch(f->trackers[k], on_tracker, f);
+  if (f->poll)
+    sched_tick_leave(f->poll);
+  for (size_t k = 0; k < f->n_actions; k++)
+    f->actions[k].ops->destroy(f->actions[k].priv);
+  sched_timer_free(f->step_timer);
+  sched_timer_free(f->retry_timer);
+  for (size_t k = 0; k < f->n_trackers; k++)
+    free(f->trackers[k]);
+  for (size_t k = 0; k < f->n_sources; k++)
+    free(f->sources[k]);
+  free(f->trackers);
+  free(f->sources);
+}
+
+void fallback_drop_changed(const struct conf *c)
+{
+  instances_drop_changed(&fallbacks, c);
+}
+
+void fallback_add_new(const struct conf *c)
+{
+  instances_add_new(&fallbacks, c);
+}
+
+void fallback_fini(void)
+{
+  instances_clear(&fallbacks);
+}
+
+/* -------- report -------- */
+
+size_t fallback_count(void)
+{
+  return instances_count(&fallbacks);
+}
+
+void fallback_report(size_t i, struct fallback_report *r)
+{
+  struct fallback *f = of(instances_at(&fallbacks, i));
+  int64_t mono = monotonic_ns();
+
+  memset(r, 0, sizeof(*r));
+  r->name = f->inst.name;
+  r->mode = f->ready ? f->fsm.mode : FALLBACK_START;
+  r->since_ns = f->since_ns;
+  r->ptp_good = f->good;
+  report_copy(r->loss, sizeof(r->loss), f->good ? "" : f->loss);
+  r->wait = f->ready ? f->fsm.wait : FALLBACK_WAIT_NONE;
+  if (f->wait_until_mono_ns && r->wait != FALLBACK_WAIT_NONE)
+    r->wait_until_ns = realtime_ns() + (f->wait_until_mono_ns - mono);
+  report_copy(r->last_reason, sizeof(r->last_reason), f->last_reason);
+  memcpy(r->transitions_total, f->transitions_total, sizeof(r->transitions_total));
+  r->refused = f->refused;
+  r->n_actions = f->n_actions;
+  for (size_t k = 0; k < f->n_actions; k++) {
+    const struct action *a = &f->actions[k];
+    struct fallback_action_report *ar = &r->actions[k];
+    ar->kind = a->ops->kind;
+    a->ops->target(a->priv, ar->target, sizeof(ar->target));
+    ar->busy = a->busy;
+    ar->ok = a->applied_count == 0 || a->ok;
+    ar->applied = a->applied_count;
+    ar->failures = a->failures;
+    report_copy(ar->last_error, sizeof(ar->last_error), a->last_error);
+    ar->last_error_ns = a->last_error_ns;
+  }
+}
+
+/* -------- safe state -------- */
+
+int fallback_safe_state(const struct conf *c)
+{
+  struct fallback **all = xnew_array(struct fallback *, conf_count(c) + 1);
+  size_t n = 0;
+  int failed = 0;
+
+  for (size_t k = 0; k < conf_count(c); k++) {
+    const struct conf_section *s = conf_at(c, k);
+    struct fallback *f;
+    if (strcmp(conf_kind_name(s), "fallback") != 0)
+      continue;
+    f = of(fallback_alloc());
+    f->inst.kind = &fallback_kind;
+    f->inst.name = xstrdup(conf_name(s));
+    health_init(&f->inst.health, "fallback", f->inst.name, NS_PER_SEC, NS_PER_SEC);
+    fallback_create(&f->inst, s);
+    f->safe_state = true;
+    all[n++] = f;
+  }
+  safe_state_pending = n;
+  for (size_t k = 0; k < n; k++)
+    execute(all[k], FALLBACK_START, FALLBACK_NTP, "the bridge stopped: NTP is the safe state");
+  if (safe_state_pending > 0 && sched_run() < 0)
+    failed++;
+  for (size_t k = 0; k < n; k++) {
+    if (all[k]->any_failed || all[k]->running)
+      failed++;
+    fallback_destroy(&all[k]->inst);
+    free(all[k]->inst.name);
+    free(all[k]);
+  }
+  free(all);
+  return failed ? 1 : 0;
+}

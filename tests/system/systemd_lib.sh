@@ -1,0 +1,82 @@
+# A real systemd for tests: a user manager (`systemd --user`, root's), in a cgroup subtree of
+# its own inside a cgroup namespace, with a private /run/systemd (testbed.md §4a). It is never
+# started in the root cgroup; /proc/1/cgroup is checked unchanged when it stops.
+# start_user_systemd; user_unit NAME <<UNIT; sd_ start|stop|... NAME; unit_state NAME.
+# The bridge reaches it as its "system bus" through DBUS_SYSTEM_BUS_ADDRESS=$SD_BUS.
+SD_DIR=$T/sd
+SD_BUS=unix:path=$SD_DIR/xdg/bus
+SD_PID=
+SD_CG=
+SD_CG2_MOUNT=
+PID1_CGROUP=$(cat /proc/1/cgroup)
+
+# The cgroup2 hierarchy: the host's (hybrid: .../unified; pure v2: /sys/fs/cgroup), or one
+# mounted here (a chroot with a bare /sys, as in the Debian 13 run).
+cgroup2_root() {
+  local m
+  for m in /sys/fs/cgroup/unified /sys/fs/cgroup; do
+    [ "$(stat -f -c %T "$m" 2>/dev/null)" = cgroup2fs ] && { echo "$m"; return; }
+  done
+  mkdir -p "$T/cg2"
+  mount -t cgroup2 cgroup2 "$T/cg2" || fail "cannot mount cgroup2"
+  SD_CG2_MOUNT=$T/cg2
+  echo "$T/cg2"
+}
+
+start_user_systemd() {
+  command -v systemd >/dev/null || [ -x /lib/systemd/systemd ] || skip "no systemd"
+  [ -x /usr/bin/dbus-daemon ] || skip "no dbus-daemon (dbus-user-session)"
+  mkdir -p -m 700 "$SD_DIR/xdg/systemd/user"
+  SD_CG=$(cgroup2_root)/rbtest-$$
+  mkdir -p "$SD_CG"
+  cat > "$SD_DIR/inner.sh" <<INNER
+#!/bin/bash
+set -e
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+mkdir -p /run/systemd
+mount -t tmpfs -o mode=755 tmpfs /run/systemd
+mkdir -p /run/systemd/system
+export XDG_RUNTIME_DIR=$SD_DIR/xdg DBUS_SESSION_BUS_ADDRESS=$SD_BUS
+exec $NOTIME /lib/systemd/systemd --user
+INNER
+  chmod 755 "$SD_DIR/inner.sh"
+  # Leave the root cgroup first, then a cgroup and mount namespace of our own.
+  bash -c "echo \$\$ > $SD_CG/cgroup.procs && exec unshare --cgroup --mount --propagation private $SD_DIR/inner.sh" \
+    > "$T/systemd.log" 2>&1 &
+  SD_PID=$!
+  wait_for 10 sd_ show-environment || fail "the user manager did not come up"
+}
+
+# sd_ ARGS...: systemctl against it.
+sd_() {
+  XDG_RUNTIME_DIR=$SD_DIR/xdg DBUS_SESSION_BUS_ADDRESS=$SD_BUS systemctl --user --no-pager "$@"
+}
+
+# user_unit NAME: the unit file from stdin, then daemon-reload.
+user_unit() {
+  cat > "$SD_DIR/xdg/systemd/user/$1"
+  sd_ daemon-reload
+}
+
+unit_state() { sd_ show -P ActiveState "$1" 2>/dev/null; }
+unit_is() { [ "$(unit_state "$1")" = "$2" ]; }
+
+stop_user_systemd() {
+  [ -n "$SD_PID" ] || return 0
+  sd_ stop '*.service' >/dev/null 2>&1
+  kill "$SD_PID" 2>/dev/null
+  local i
+  for i in $(seq 50); do kill -0 "$SD_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$SD_PID" 2>/dev/null
+  wait "$SD_PID" 2>/dev/null
+  SD_PID=
+  # Whatever is left in the subtree (nothing, normally) goes, then the subtree.
+  if [ -d "$SD_CG" ]; then
+    find "$SD_CG" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -9 2>/dev/null
+    sleep 0.1
+    find "$SD_CG" -depth -type d -exec rmdir {} \; 2>/dev/null
+  fi
+  [ -n "$SD_CG2_MOUNT" ] && umount "$SD_CG2_MOUNT"
+  [ "$(cat /proc/1/cgroup)" = "$PID1_CGROUP" ] || echo "FAIL: /proc/1/cgroup changed"
+}
+trap 'stop_user_systemd; cleanup; ptp_netns_cleanup' EXIT
