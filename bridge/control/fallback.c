@@ -213,7 +213,7 @@ static void finished(struct fallback *f)
     int64_t delay = health_down(&f->inst.health, "%s", f->inst.health.last_error);
     sched_timer_after(f->retry_timer, delay);
   } else {
-    health_up(&f->inst.health, "%s done", fallback_mode_name(f->target));
+    health_up(&f->inst.health, "%s mode applied", f->target == FALLBACK_NTP ? "NTP" : "PTP");
   }
 }
 

@@ -257,6 +257,7 @@ struct unit_state {
   char active[32];
   int condition_result; /* -1: not reported */
   char failed_condition[300];
+  char conditions[300]; /* all of them: a unit unloaded after its check has lost their states */
 };
 
 static int read_unit_state(sd_bus_message *m, struct unit_state *st)
@@ -287,10 +288,14 @@ static int read_unit_state(sd_bus_message *m, struct unit_state *st)
       if ((r = sd_bus_message_enter_container(m, 'v', "a(sbbsi)")) < 0 ||
           (r = sd_bus_message_enter_container(m, 'a', "(sbbsi)")) < 0)
         return r;
-      while ((r = sd_bus_message_read(m, "(sbbsi)", &type, &trigger, &negate, &param, &state)) > 0)
+      while ((r = sd_bus_message_read(m, "(sbbsi)", &type, &trigger, &negate, &param, &state)) > 0) {
+        size_t len = strlen(st->conditions);
         if (state < 0 && !st->failed_condition[0])
           snprintf(st->failed_condition, sizeof(st->failed_condition), "%s=%s%s", type,
                    negate ? "!" : "", param);
+        snprintf(st->conditions + len, sizeof(st->conditions) - len, "%s%s=%s%s",
+                 len ? ", " : "", type, negate ? "!" : "", param);
+      }
       if (r < 0 || (r = sd_bus_message_exit_container(m)) < 0 ||
           (r = sd_bus_message_exit_container(m)) < 0)
         return r;
@@ -331,9 +336,11 @@ static int on_state(sd_bus_message *m, void *arg, sd_bus_error *e)
     return 0;
   }
   if (s->start && strcmp(st.active, "active") != 0 && strcmp(st.active, "reloading") != 0) {
+    if (st.condition_result == 0 && st.failed_condition[0])
+      return fail(a, "%s: not started: condition %s failed", s->unit, st.failed_condition), 0;
     if (st.condition_result == 0)
-      return fail(a, "%s: not started: condition %s failed", s->unit,
-                  st.failed_condition[0] ? st.failed_condition : "(unknown)"), 0;
+      return fail(a, "%s: not started: a condition failed (%s)", s->unit,
+                  st.conditions[0] ? st.conditions : "none listed"), 0;
     return fail(a, "%s: start job %s, unit %s", s->unit, a->job_result, st.active), 0;
   }
   if (!s->start && is_running(st.active))
@@ -381,6 +388,9 @@ static int on_job(sd_bus_message *m, void *arg, sd_bus_error *e)
 
   (void)e;
   a->call = sd_bus_slot_unref(a->call);
+  /* A unit that does not exist is not running: stopping it is done. */
+  if (!s->start && sd_bus_message_is_method_error(m, "org.freedesktop.systemd1.NoSuchUnit"))
+    return step_ok(a), 0;
   if (sd_bus_message_is_method_error(m, NULL) || sd_bus_message_read(m, "o", &job) < 0)
     return fail(a, "%s: %s: %s", s->unit, s->start ? "StartUnit" : "StopUnit",
                 bus_error_text(sd_bus_message_get_error(m), EBADMSG, buf, sizeof(buf))), 0;
