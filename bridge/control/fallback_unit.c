@@ -236,6 +236,15 @@ static void fail(struct unit_action *a, const char *fmt, ...)
     done(a->ctx, false, err);
 }
 
+static void step_ok_done(struct unit_action *a)
+{
+  fallback_done_fn done = a->done;
+
+  a->done = NULL;
+  if (done)
+    done(a->ctx, true, NULL);
+}
+
 static void step_ok(struct unit_action *a)
 {
   const struct step *s = &a->steps[a->step];
@@ -243,14 +252,10 @@ static void step_ok(struct unit_action *a)
   log_info("unit %s: %s in %.1f ms", s->unit, s->start ? "started" : "stopped",
            (double)(monotonic_ns() - a->step_start_ns) / 1e6);
   a->step++;
-  if (a->step < a->n_steps) {
+  if (a->step < a->n_steps)
     run_step(a);
-  } else {
-    fallback_done_fn done = a->done;
-    a->done = NULL;
-    if (done)
-      done(a->ctx, true, NULL);
-  }
+  else
+    step_ok_done(a);
 }
 
 struct unit_state {
@@ -391,6 +396,13 @@ static int on_job(sd_bus_message *m, void *arg, sd_bus_error *e)
   /* A unit that does not exist is not running: stopping it is done. */
   if (!s->start && sd_bus_message_is_method_error(m, "org.freedesktop.systemd1.NoSuchUnit"))
     return step_ok(a), 0;
+  /* A system shutting down needs no NTP: refusing the start is no failure (safe-state runs then). */
+  if (s->start && (sd_bus_message_is_method_error(m, "org.freedesktop.systemd1.TransactionIsDestructive") ||
+                   sd_bus_message_is_method_error(m, "org.freedesktop.systemd1.ShuttingDown"))) {
+    log_info("unit %s: not started: the system is shutting down", s->unit);
+    a->step++;
+    return a->step < a->n_steps ? run_step(a) : step_ok_done(a), 0;
+  }
   if (sd_bus_message_is_method_error(m, NULL) || sd_bus_message_read(m, "o", &job) < 0)
     return fail(a, "%s: %s: %s", s->unit, s->start ? "StartUnit" : "StopUnit",
                 bus_error_text(sd_bus_message_get_error(m), EBADMSG, buf, sizeof(buf))), 0;
