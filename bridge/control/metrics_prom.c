@@ -1,5 +1,6 @@
 /* A snapshot as Prometheus text: the refclock_bridge_ prefix, base units (seconds), _total
-   counters, state sets, one table of families per kind of instance. */
+   counters, state sets, one table of families per kind of instance (those of trackers and
+   fallbacks in metrics_prom_ptp.c). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
@@ -12,110 +13,27 @@
 #include "bridge/control/prom_text.h"
 #include "bridge/core/memory.h"
 
-#define PREFIX "refclock_bridge_"
+#define PREFIX METRICS_PREFIX
 #define NAME_MAX_LEN 128
-
-/* The text so far, and the family whose HELP and TYPE lines go out before its first series.
-   Everything is appended with memcpy and hand-written number formatting: the file is rewritten
-   every few seconds, and printf per fragment cost more than all the sampling. */
-struct out {
-  struct prom_text t;
-  const char *fam_name, *fam_help, *fam_type;
-  size_t fam_len;
-  bool fam_started;
-};
-
-/* The instance a series belongs to: its label ("source") with its name, and its driver; prefix
-   is their label set as text, {source="name",kind="kind" (escaped, without the closing }). */
-struct who {
-  const char *label, *name, *kind;
-  const char *prefix;
-  size_t prefix_len;
-};
-
-struct label {
-  const char *name, *value;
-  bool plain; /* one of our own constants: nothing to escape */
-};
 
 /* ======================================================================================== */
 
 /* The text, through prom_text.h. */
-static inline char *room(struct out *o, size_t more) { return prom_room(&o->t, more); }
-static inline void put_mem(struct out *o, const char *s, size_t n) { prom_put_mem(&o->t, s, n); }
+static inline char *room(struct prom_out *o, size_t more) { return prom_room(&o->t, more); }
+static inline void put_mem(struct prom_out *o, const char *s, size_t n)
+{
+  prom_put_mem(&o->t, s, n);
+}
 #define PUT_LIT(o, lit) put_mem((o), lit, sizeof(lit) - 1)
-static inline void put_str(struct out *o, const char *s) { prom_put_str(&o->t, s); }
-static inline void put_escaped(struct out *o, const char *s, bool label_value)
+static inline void put_str(struct prom_out *o, const char *s) { prom_put_str(&o->t, s); }
+static inline void put_escaped(struct prom_out *o, const char *s, bool label_value)
 {
   prom_put_escaped(&o->t, s, label_value);
 }
-static inline void value_u64(struct out *o, uint64_t v) { prom_value_u64(&o->t, v); }
-static inline void value_i64(struct out *o, int64_t v) { prom_value_i64(&o->t, v); }
-static inline void value_ns(struct out *o, int64_t ns) { prom_value_ns(&o->t, ns); }
-static inline void value_double(struct out *o, double d) { prom_value_double(&o->t, d); }
-
-
-/* name and help must outlive the family's series. */
-static void family(struct out *o, const char *name, const char *type, const char *help)
-{
-  o->fam_name = name;
-  o->fam_len = strlen(name);
-  o->fam_help = help;
-  o->fam_type = type;
-  o->fam_started = false;
-}
-
-/* Starts a series of the current family: its name and labels; a value_* call ends it. */
-static void begin(struct out *o, const struct who *w, const struct label *l, size_t nl)
-{
-  bool any = w != NULL;
-
-  if (!o->fam_started) {
-    PUT_LIT(o, "# HELP ");
-    put_mem(o, o->fam_name, o->fam_len);
-    PUT_LIT(o, " ");
-    put_escaped(o, o->fam_help, false);
-    PUT_LIT(o, "\n# TYPE ");
-    put_mem(o, o->fam_name, o->fam_len);
-    PUT_LIT(o, " ");
-    put_str(o, o->fam_type);
-    PUT_LIT(o, "\n");
-    o->fam_started = true;
-  }
-  put_mem(o, o->fam_name, o->fam_len);
-  if (w)
-    put_mem(o, w->prefix, w->prefix_len);
-  for (size_t i = 0; i < nl; i++) {
-    put_mem(o, any ? "," : "{", 1);
-    put_str(o, l[i].name);
-    PUT_LIT(o, "=\"");
-    if (l[i].plain)
-      put_str(o, l[i].value);
-    else
-      put_escaped(o, l[i].value ? l[i].value : "", true);
-    PUT_LIT(o, "\"");
-    any = true;
-  }
-  if (any)
-    PUT_LIT(o, "} ");
-  else
-    PUT_LIT(o, " ");
-}
-
-/* One series with at most one label besides the instance's. */
-static void u64_series(struct out *o, const struct who *w, const char *k, const char *v,
-                       uint64_t x)
-{
-  struct label l = {k, v, true};
-  begin(o, w, &l, k ? 1 : 0);
-  value_u64(o, x);
-}
-
-static void ns_series(struct out *o, const struct who *w, int64_t ns)
-{
-  begin(o, w, NULL, 0);
-  value_ns(o, ns);
-}
+static inline void value_u64(struct prom_out *o, uint64_t v) { prom_value_u64(&o->t, v); }
+static inline void value_i64(struct prom_out *o, int64_t v) { prom_value_i64(&o->t, v); }
+static inline void value_ns(struct prom_out *o, int64_t ns) { prom_value_ns(&o->t, ns); }
+static inline void value_double(struct prom_out *o, double d) { prom_value_double(&o->t, d); }
 
 /* ======================================================================================== */
 /* Driver fields (report extras). Numbers are series of their own family, PREFIX kind_key; a key
@@ -192,7 +110,7 @@ static bool extra_family(const char *kind_label, const struct report_extra *e, c
   return true;
 }
 
-static void extra_value(struct out *o, const struct report_extra *e, int64_t ns_per_unit)
+static void extra_value(struct prom_out *o, const struct report_extra *e, int64_t ns_per_unit)
 {
   switch (e->type) {
   case REPORT_INT:
@@ -218,12 +136,11 @@ static void extra_value(struct out *o, const struct report_extra *e, int64_t ns_
   }
 }
 
-/* KIND_info 1, labelled with the fixed labels (endpoint or target, ...) and the string fields
-   (one whose key clashes with another label is left out; an empty value is no label). */
-static void info_series(struct out *o, const struct who *w, const struct label *fixed, size_t nf,
-                        const struct report_extras *x)
+void metrics_info_series(struct prom_out *o, const struct prom_who *w,
+                         const struct prom_label *fixed, size_t nf,
+                         const struct report_extras *x)
 {
-  struct label l[3 + REPORT_EXTRAS_MAX];
+  struct prom_label l[3 + REPORT_EXTRAS_MAX];
   char keys[REPORT_EXTRAS_MAX][NAME_MAX_LEN];
   size_t n = 0;
 
@@ -239,27 +156,23 @@ static void info_series(struct out *o, const struct who *w, const struct label *
     for (size_t k = 0; k < n && !clash; k++)
       clash = strcmp(l[k].name, keys[i]) == 0;
     if (!clash)
-      l[n++] = (struct label){keys[i], x->e[i].s, false};
+      l[n++] = (struct prom_label){keys[i], x->e[i].s, false};
   }
-  begin(o, w, l, n);
+  prom_series(o, w, l, n);
   value_u64(o, 1);
 }
 
 /* ======================================================================================== */
 /* Families per kind of instance: a table each, rendered family by family over the instances. */
 
-struct family {
-  const char *name, *type, *help;
-  void (*emit)(struct out *o, const struct who *w, const void *report);
-};
-
 struct kind_view {
   const char *label; /* "source" */
-  const struct family *families;
+  const struct metrics_family *families;
   size_t n_families;
   const void *reports;
   size_t stride, n;
-  const struct report_extras *(*extras)(const void *report);
+  bool kind;         /* the reports have a kind (a driver), after the name */
+  const struct report_extras *(*extras)(const void *report); /* NULL: none */
 };
 
 static const void *report_at(const struct kind_view *v, size_t i)
@@ -267,32 +180,35 @@ static const void *report_at(const struct kind_view *v, size_t i)
   return (const char *)v->reports + i * v->stride;
 }
 
-/* The report structs all begin with the name and kind. */
+/* The report structs all begin with the name, and those of instances with drivers the kind. */
 #define NAME_AND_KIND_FIRST(type)                                                                  \
   _Static_assert(offsetof(type, name) == 0 && offsetof(type, kind) == sizeof(const char *),        \
                  #type " begins with name and kind")
 NAME_AND_KIND_FIRST(struct source_report);
 NAME_AND_KIND_FIRST(struct output_report);
 NAME_AND_KIND_FIRST(struct tracker_report);
+_Static_assert(offsetof(struct fallback_report, name) == 0, "fallback_report begins with name");
 
 /* The instances' label sets, escaped once per render into one buffer (arena). */
-static struct who *whos_of(const struct kind_view *v, struct out *arena)
+static struct prom_who *whos_of(const struct kind_view *v, struct prom_out *arena)
 {
-  struct who *whos = xnew_array(struct who, v->n + 1);
+  struct prom_who *whos = xnew_array(struct prom_who, v->n + 1);
   size_t *start = xnew_array(size_t, v->n + 1);
 
   for (size_t i = 0; i < v->n; i++) {
     const char *const *p = report_at(v, i);
     whos[i].label = v->label;
     whos[i].name = p[0] ? p[0] : "";
-    whos[i].kind = p[1] ? p[1] : "";
+    whos[i].kind = v->kind ? (p[1] ? p[1] : "") : NULL;
     start[i] = arena->t.len;
     PUT_LIT(arena, "{");
     put_str(arena, v->label);
     PUT_LIT(arena, "=\"");
     put_escaped(arena, whos[i].name, true);
-    PUT_LIT(arena, "\",kind=\"");
-    put_escaped(arena, whos[i].kind, true);
+    if (whos[i].kind) {
+      PUT_LIT(arena, "\",kind=\"");
+      put_escaped(arena, whos[i].kind, true);
+    }
     PUT_LIT(arena, "\"");
   }
   for (size_t i = 0; i < v->n; i++) { /* the arena no longer moves */
@@ -365,7 +281,8 @@ static struct extra_fam *resolve_extras(const struct kind_view *v, size_t *first
   return fams;
 }
 
-static void render_extras(struct out *o, const struct kind_view *v, const struct who *whos)
+static void render_extras(struct prom_out *o, const struct kind_view *v,
+                          const struct prom_who *whos)
 {
   size_t *first = xnew_array(size_t, v->n + 1), *slot;
   struct extra_fam *fams = resolve_extras(v, first, &slot);
@@ -385,7 +302,7 @@ static void render_extras(struct out *o, const struct kind_view *v, const struct
       cat(help, sizeof(help), &n, " reported by the ");
       cat(help, sizeof(help), &n, v->label);
       cat(help, sizeof(help), &n, f->npu ? "'s driver, in seconds." : "'s driver.");
-      family(o, f->name, f->fam_type, help);
+      prom_family(o, f->name, f->fam_type, help);
       /* this family's series: one per instance that has the field, of the same type */
       for (size_t j = i; j < v->n; j++) {
         const struct report_extras *y = v->extras(report_at(v, j));
@@ -393,7 +310,7 @@ static void render_extras(struct out *o, const struct kind_view *v, const struct
           const struct extra_fam *g = &fams[slot[first[j] + m]];
           if (!g->numeric || g->same != f->same || strcmp(g->fam_type, f->fam_type) != 0)
             continue;
-          begin(o, &whos[j], NULL, 0);
+          prom_series(o, &whos[j], NULL, 0);
           extra_value(o, &y->e[m], g->npu);
           break; /* a key twice in one instance would be a duplicate series */
         }
@@ -405,17 +322,21 @@ static void render_extras(struct out *o, const struct kind_view *v, const struct
   free(first);
 }
 
-static void render_kind(struct out *o, const struct kind_view *v)
+static void render_kind(struct prom_out *o, const struct kind_view *v)
 {
-  struct out arena = {0};
-  struct who *whos = whos_of(v, &arena);
+  struct prom_out arena = {0};
+  struct prom_who *whos;
 
+  if (!v->n) /* no series, so no families */
+    return;
+  whos = whos_of(v, &arena);
   for (size_t f = 0; f < v->n_families; f++) {
-    family(o, v->families[f].name, v->families[f].type, v->families[f].help);
+    prom_family(o, v->families[f].name, v->families[f].type, v->families[f].help);
     for (size_t i = 0; i < v->n; i++)
       v->families[f].emit(o, &whos[i], report_at(v, i));
   }
-  render_extras(o, v, whos);
+  if (v->extras)
+    render_extras(o, v, whos);
   free(whos);
   free(arena.t.buf);
 }
@@ -425,66 +346,66 @@ static void render_kind(struct out *o, const struct kind_view *v)
 
 #define SRC(p) const struct source_report *r = (p)
 
-static void m_source_info(struct out *o, const struct who *w, const void *p)
+static void m_source_info(struct prom_out *o, const struct prom_who *w, const void *p)
 {
   SRC(p);
-  struct label l = {"endpoint", r->endpoint, false};
-  info_series(o, w, &l, 1, &r->extras);
+  struct prom_label l = {"endpoint", r->endpoint, false};
+  metrics_info_series(o, w, &l, 1, &r->extras);
 }
 
-static void m_source_up(struct out *o, const struct who *w, const void *p)
+static void m_source_up(struct prom_out *o, const struct prom_who *w, const void *p)
 {
   SRC(p);
-  u64_series(o, w, NULL, NULL, snapshot_source_healthy(r));
+  prom_series_u64(o, w, NULL, NULL, snapshot_source_healthy(r));
 }
 
-static void m_source_state(struct out *o, const struct who *w, const void *p)
+static void m_source_state(struct prom_out *o, const struct prom_who *w, const void *p)
 {
   SRC(p);
   for (enum source_state s = SOURCE_NO_DATA; s <= SOURCE_LOST; s++)
-    u64_series(o, w, "state", source_state_name(s), r->state == s);
+    prom_series_u64(o, w, "state", source_state_name(s), r->state == s);
 }
 
-static void m_source_offset(struct out *o, const struct who *w, const void *p)
+static void m_source_offset(struct prom_out *o, const struct prom_who *w, const void *p)
 {
   SRC(p);
   if (r->have_sample)
-    ns_series(o, w, r->last_offset_ns);
+    prom_series_ns(o, w, r->last_offset_ns);
 }
 
-static void m_source_last_sample(struct out *o, const struct who *w, const void *p)
+static void m_source_last_sample(struct prom_out *o, const struct prom_who *w, const void *p)
 {
   SRC(p);
   if (r->have_sample)
-    ns_series(o, w, r->last_sample_ns);
+    prom_series_ns(o, w, r->last_sample_ns);
 }
 
-static void m_source_samples(struct out *o, const struct who *w, const void *p)
+static void m_source_samples(struct prom_out *o, const struct prom_who *w, const void *p)
 {
   SRC(p);
-  u64_series(o, w, "result", "published", r->published);
-  u64_series(o, w, "result", "invalid", r->invalid);
+  prom_series_u64(o, w, "result", "published", r->published);
+  prom_series_u64(o, w, "result", "invalid", r->invalid);
 }
 
-static void m_source_losses(struct out *o, const struct who *w, const void *p)
+static void m_source_losses(struct prom_out *o, const struct prom_who *w, const void *p)
 {
   SRC(p);
-  u64_series(o, w, NULL, NULL, r->lost);
+  prom_series_u64(o, w, NULL, NULL, r->lost);
 }
 
-static void m_source_outages(struct out *o, const struct who *w, const void *p)
+static void m_source_outages(struct prom_out *o, const struct prom_who *w, const void *p)
 {
   SRC(p);
-  u64_series(o, w, NULL, NULL, r->health.outages);
+  prom_series_u64(o, w, NULL, NULL, r->health.outages);
 }
 
-static void m_source_outage_time(struct out *o, const struct who *w, const void *p)
+static void m_source_outage_time(struct prom_out *o, const struct prom_who *w, const void *p)
 {
   SRC(p);
-  ns_series(o, w, r->health.outage_ns);
+  prom_series_ns(o, w, r->health.outage_ns);
 }
 
-static const struct family source_families[] = {
+static const struct metrics_family source_families[] = {
   {PREFIX "source_info", "gauge", "A source: its device or endpoint, and its driver's text fields.",
    m_source_info},
   {PREFIX "source_up", "gauge", "1 if the source is ok (valid samples flow), else 0.", m_source_up},
@@ -515,45 +436,45 @@ static const struct report_extras *m_source_extras(const void *p)
 
 #define OUT(p) const struct output_report *r = (p)
 
-static void m_output_info(struct out *o, const struct who *w, const void *p)
+static void m_output_info(struct prom_out *o, const struct prom_who *w, const void *p)
 {
   OUT(p);
-  struct label l = {"target", r->target, false};
-  info_series(o, w, &l, 1, &r->extras);
+  struct prom_label l = {"target", r->target, false};
+  metrics_info_series(o, w, &l, 1, &r->extras);
 }
 
-static void m_output_connected(struct out *o, const struct who *w, const void *p)
+static void m_output_connected(struct prom_out *o, const struct prom_who *w, const void *p)
 {
   OUT(p);
-  u64_series(o, w, NULL, NULL, r->connected);
+  prom_series_u64(o, w, NULL, NULL, r->connected);
 }
 
-static void m_output_samples(struct out *o, const struct who *w, const void *p)
+static void m_output_samples(struct prom_out *o, const struct prom_who *w, const void *p)
 {
   OUT(p);
-  u64_series(o, w, "result", "sent", r->sent);
-  u64_series(o, w, "result", "dropped", r->dropped);
+  prom_series_u64(o, w, "result", "sent", r->sent);
+  prom_series_u64(o, w, "result", "dropped", r->dropped);
 }
 
-static void m_output_invalidations(struct out *o, const struct who *w, const void *p)
+static void m_output_invalidations(struct prom_out *o, const struct prom_who *w, const void *p)
 {
   OUT(p);
-  u64_series(o, w, NULL, NULL, r->invalidated);
+  prom_series_u64(o, w, NULL, NULL, r->invalidated);
 }
 
-static void m_output_outages(struct out *o, const struct who *w, const void *p)
+static void m_output_outages(struct prom_out *o, const struct prom_who *w, const void *p)
 {
   OUT(p);
-  u64_series(o, w, NULL, NULL, r->health.outages);
+  prom_series_u64(o, w, NULL, NULL, r->health.outages);
 }
 
-static void m_output_outage_time(struct out *o, const struct who *w, const void *p)
+static void m_output_outage_time(struct prom_out *o, const struct prom_who *w, const void *p)
 {
   OUT(p);
-  ns_series(o, w, r->health.outage_ns);
+  prom_series_ns(o, w, r->health.outage_ns);
 }
 
-static const struct family output_families[] = {
+static const struct metrics_family output_families[] = {
   {PREFIX "output_info", "gauge", "An output: its socket or SHM key, and its driver's text fields.",
    m_output_info},
   {PREFIX "output_connected", "gauge", "1 if the output is connected or attached, else 0.",
@@ -575,162 +496,30 @@ static const struct report_extras *m_output_extras(const void *p)
 }
 
 /* ======================================================================================== */
-/* Trackers */
 
-#define TRK(p) const struct tracker_report *r = (p)
-
-static void m_tracker_info(struct out *o, const struct who *w, const void *p)
-{
-  TRK(p);
-  struct label l[2] = {{"endpoint", r->endpoint, false}, {"gm_identity", r->gm_identity, false}};
-  info_series(o, w, l, 2, &r->extras);
-}
-
-static void m_tracker_state_set(struct out *o, const struct who *w, const void *p)
-{
-  TRK(p);
-  for (enum tracker_state s = TRACKER_FREERUN; s <= TRACKER_UNKNOWN; s++)
-    u64_series(o, w, "state", tracker_state_name(s), r->state == s);
-}
-
-/* OpenShift's clock-state numbers; an unreachable daemon counts as free-running. */
-static void m_tracker_openshift(struct out *o, const struct who *w, const void *p)
-{
-  TRK(p);
-  u64_series(o, w, NULL, NULL, r->state == TRACKER_UNKNOWN ? TRACKER_FREERUN : r->state);
-}
-
-static void m_tracker_offset(struct out *o, const struct who *w, const void *p)
-{
-  TRK(p);
-  if (r->have_offset)
-    ns_series(o, w, r->offset_ns);
-}
-
-static void m_tracker_clock_class(struct out *o, const struct who *w, const void *p)
-{
-  TRK(p);
-  if (r->gm_clock_class >= 0)
-    u64_series(o, w, NULL, NULL, (uint64_t)r->gm_clock_class);
-}
-
-static void m_tracker_traceable(struct out *o, const struct who *w, const void *p)
-{
-  TRK(p);
-  if (r->have_time_properties)
-    u64_series(o, w, NULL, NULL, r->time_traceable);
-}
-
-static void m_tracker_utc_offset(struct out *o, const struct who *w, const void *p)
-{
-  TRK(p);
-  if (r->have_time_properties && r->utc_offset_valid) {
-    begin(o, w, NULL, 0);
-    value_i64(o, r->utc_offset);
-  }
-}
-
-static void m_tracker_updates(struct out *o, const struct who *w, const void *p)
-{
-  TRK(p);
-  u64_series(o, w, NULL, NULL, r->updates);
-}
-
-static void m_tracker_dropped(struct out *o, const struct who *w, const void *p)
-{
-  TRK(p);
-  u64_series(o, w, "reason", "malformed", r->malformed);
-  u64_series(o, w, "reason", "rejected", r->rejected);
-}
-
-static void m_tracker_transitions(struct out *o, const struct who *w, const void *p)
-{
-  TRK(p);
-  for (enum tracker_state from = TRACKER_FREERUN; from <= TRACKER_UNKNOWN; from++) {
-    for (enum tracker_state to = TRACKER_FREERUN; to <= TRACKER_UNKNOWN; to++) {
-      struct label l[2] = {{"from", tracker_state_name(from), true},
-                           {"to", tracker_state_name(to), true}};
-      if (from == to)
-        continue;
-      begin(o, w, l, 2);
-      value_u64(o, r->transitions_total[from][to]);
-    }
-  }
-}
-
-static void m_tracker_outages(struct out *o, const struct who *w, const void *p)
-{
-  TRK(p);
-  u64_series(o, w, NULL, NULL, r->health.outages);
-}
-
-static void m_tracker_outage_time(struct out *o, const struct who *w, const void *p)
-{
-  TRK(p);
-  ns_series(o, w, r->health.outage_ns);
-}
-
-static const struct family tracker_families[] = {
-  {PREFIX "tracker_info", "gauge", "A tracker: the PTP daemon's socket and the grandmaster.",
-   m_tracker_info},
-  {PREFIX "tracker_state", "gauge",
-   "The tracker's PTP sync state as a state set: 1 for the current state, 0 for the others.",
-   m_tracker_state_set},
-  {PREFIX "tracker_openshift_state", "gauge",
-   "The sync state numbered as OpenShift's openshift_ptp_clock_state: 0 FREERUN (also when the "
-   "PTP daemon is unreachable), 1 LOCKED, 2 HOLDOVER.",
-   m_tracker_openshift},
-  {PREFIX "tracker_offset_from_master_seconds", "gauge",
-   "The PTP daemon's latest offset from its master.", m_tracker_offset},
-  {PREFIX "tracker_clock_class", "gauge", "The grandmaster's clockClass.", m_tracker_clock_class},
-  {PREFIX "tracker_time_traceable", "gauge", "1 if the grandmaster's time is traceable, else 0.",
-   m_tracker_traceable},
-  {PREFIX "tracker_utc_offset_seconds", "gauge",
-   "TAI - UTC as the grandmaster announces it, while valid.", m_tracker_utc_offset},
-  {PREFIX "tracker_updates_total", "counter", "Updates received from the PTP daemon.",
-   m_tracker_updates},
-  {PREFIX "tracker_messages_dropped_total", "counter",
-   "Messages from the PTP daemon's socket dropped: malformed, or rejected (not an answer to "
-   "the tracker).",
-   m_tracker_dropped},
-  {PREFIX "tracker_transitions_total", "counter", "Changes of the sync state, by from and to.",
-   m_tracker_transitions},
-  {PREFIX "tracker_outages_total", "counter", "Outages of the tracker (PTP daemon unreachable).",
-   m_tracker_outages},
-  {PREFIX "tracker_outage_seconds_total", "counter",
-   "Time spent in outages, the current one included.", m_tracker_outage_time},
-};
-
-static const struct report_extras *m_tracker_extras(const void *p)
-{
-  TRK(p);
-  return &r->extras;
-}
-
-/* ======================================================================================== */
-
-static void render_daemon(struct out *o, const struct snapshot *s)
+static void render_daemon(struct prom_out *o, const struct snapshot *s)
 {
   const struct daemon_report *d = &s->daemon;
 
-  family(o, PREFIX "build_info", "gauge", "The bridge's version, as a label; always 1.");
+  prom_family(o, PREFIX "build_info", "gauge", "The bridge's version, as a label; always 1.");
   {
-    struct label version = {"version", d->version ? d->version : "unknown", false};
-    begin(o, NULL, &version, 1);
+    struct prom_label version = {"version", d->version ? d->version : "unknown", false};
+    prom_series(o, NULL, &version, 1);
     value_u64(o, 1);
   }
-  family(o, PREFIX "start_time_seconds", "gauge", "When the bridge started (Unix seconds).");
-  ns_series(o, NULL, d->start_ns);
-  family(o, PREFIX "config_reloads_total", "counter",
-         "Reloads of the configuration (SIGHUP): applied, or rejected as invalid.");
-  u64_series(o, NULL, "result", "applied", d->reloads);
-  u64_series(o, NULL, "result", "rejected", d->reloads_rejected);
-  family(o, PREFIX "log_lines_suppressed_total", "counter",
-         "Log lines left out by rate limits.");
-  u64_series(o, NULL, NULL, NULL, d->log_suppressed);
-  family(o, PREFIX "healthy", "gauge",
-         "1 if every source is ok, every output connected and every tracker LOCKED, else 0.");
-  u64_series(o, NULL, NULL, NULL, snapshot_healthy(s));
+  prom_family(o, PREFIX "start_time_seconds", "gauge", "When the bridge started (Unix seconds).");
+  prom_series_ns(o, NULL, d->start_ns);
+  prom_family(o, PREFIX "config_reloads_total", "counter",
+              "Reloads of the configuration (SIGHUP): applied, or rejected as invalid.");
+  prom_series_u64(o, NULL, "result", "applied", d->reloads);
+  prom_series_u64(o, NULL, "result", "rejected", d->reloads_rejected);
+  prom_family(o, PREFIX "log_lines_suppressed_total", "counter",
+              "Log lines left out by rate limits.");
+  prom_series_u64(o, NULL, NULL, NULL, d->log_suppressed);
+  prom_family(o, PREFIX "healthy", "gauge",
+              "1 if every source is ok, every output connected, every tracker LOCKED and every "
+              "fallback in PTP mode with its actions working, else 0.");
+  prom_series_u64(o, NULL, NULL, NULL, snapshot_healthy(s));
 }
 
 char *metrics_prom_render(const struct snapshot *s, size_t *len)
@@ -738,15 +527,17 @@ char *metrics_prom_render(const struct snapshot *s, size_t *len)
 #define N(a) (sizeof(a) / sizeof((a)[0]))
   const struct kind_view kinds[] = {
     {"source", source_families, N(source_families), s->sources, sizeof(*s->sources),
-     s->n_sources, m_source_extras},
+     s->n_sources, true, m_source_extras},
     {"output", output_families, N(output_families), s->outputs, sizeof(*s->outputs),
-     s->n_outputs, m_output_extras},
-    {"tracker", tracker_families, N(tracker_families), s->trackers, sizeof(*s->trackers),
-     s->n_trackers, m_tracker_extras},
+     s->n_outputs, true, m_output_extras},
+    {"tracker", metrics_tracker_families, metrics_n_tracker_families, s->trackers,
+     sizeof(*s->trackers), s->n_trackers, true, metrics_tracker_extras},
+    {"fallback", metrics_fallback_families, metrics_n_fallback_families, s->fallbacks,
+     sizeof(*s->fallbacks), s->n_fallbacks, false, NULL},
   };
 #undef N
-  size_t instances = s->n_sources + s->n_outputs + s->n_trackers;
-  struct out o = {0};
+  size_t instances = s->n_sources + s->n_outputs + s->n_trackers + s->n_fallbacks;
+  struct prom_out o = {0};
 
   room(&o, 4096 + 1536 * instances); /* about the size of the text: one allocation */
   render_daemon(&o, s);

@@ -1,4 +1,4 @@
-/* Prometheus exposition text: growing the buffer, escaping, number formats. */
+/* Prometheus exposition text: growing the buffer, escaping, number formats, families. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,4 +141,15 @@ void prom_value_double(struct prom_text *o, double d)
     prom_put_str(o, o->double_text);
     PROM_PUT_LIT(o, "\n");
   }
+}
+
+/* ==== Families and their series */
+
+void prom_family(struct prom_out *o, const char *name, const char *type, const char *help)
+{
+  o->fam_name = name;
+  o->fam_len = strlen(name);
+  o->fam_help = help;
+  o->fam_type = type;
+  o->fam_started = false;
 }

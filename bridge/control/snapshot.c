@@ -9,6 +9,23 @@
 #include "bridge/core/source.h"
 #include "bridge/core/util.h"
 
+/* The fallbacks' names, copied into one buffer that the snapshot owns. */
+static void own_fallback_names(struct snapshot *s)
+{
+  size_t size = 1, off = 0;
+
+  for (size_t i = 0; i < s->n_fallbacks; i++)
+    size += strlen(s->fallbacks[i].name ? s->fallbacks[i].name : "") + 1;
+  s->fallback_names = xmalloc(size);
+  for (size_t i = 0; i < s->n_fallbacks; i++) {
+    struct fallback_report *r = &s->fallbacks[i];
+    size_t n = strlen(r->name ? r->name : "") + 1;
+    memcpy(s->fallback_names + off, r->name ? r->name : "", n);
+    r->name = s->fallback_names + off;
+    off += n;
+  }
+}
+
 void snapshot_take(struct snapshot *s)
 {
   memset(s, 0, sizeof(*s));
@@ -26,6 +43,11 @@ void snapshot_take(struct snapshot *s)
   s->trackers = xnew_array(struct tracker_report, s->n_trackers + 1);
   for (size_t i = 0; i < s->n_trackers; i++)
     tracker_report(i, &s->trackers[i]);
+  s->n_fallbacks = fallback_count();
+  s->fallbacks = xnew_array(struct fallback_report, s->n_fallbacks + 1);
+  for (size_t i = 0; i < s->n_fallbacks; i++)
+    fallback_report(i, &s->fallbacks[i]);
+  own_fallback_names(s);
 }
 
 void snapshot_free(struct snapshot *s)
@@ -33,6 +55,8 @@ void snapshot_free(struct snapshot *s)
   free(s->sources);
   free(s->outputs);
   free(s->trackers);
+  free(s->fallbacks);
+  free(s->fallback_names);
   memset(s, 0, sizeof(*s));
 }
 
@@ -51,6 +75,16 @@ bool snapshot_tracker_healthy(const struct tracker_report *r)
   return r->state == TRACKER_LOCKED;
 }
 
+bool snapshot_fallback_healthy(const struct fallback_report *r)
+{
+  if (r->mode != FALLBACK_PTP)
+    return false;
+  for (size_t i = 0; i < r->n_actions && i < FALLBACK_ACTIONS_MAX; i++)
+    if (!r->actions[i].ok)
+      return false;
+  return true;
+}
+
 bool snapshot_healthy(const struct snapshot *s)
 {
   for (size_t i = 0; i < s->n_sources; i++)
@@ -61,6 +95,9 @@ bool snapshot_healthy(const struct snapshot *s)
       return false;
   for (size_t i = 0; i < s->n_trackers; i++)
     if (!snapshot_tracker_healthy(&s->trackers[i]))
+      return false;
+  for (size_t i = 0; i < s->n_fallbacks; i++)
+    if (!snapshot_fallback_healthy(&s->fallbacks[i]))
       return false;
   return true;
 }
@@ -97,5 +134,24 @@ void snapshot_summary(const struct snapshot *s, char *buf, size_t len)
   for (size_t i = 0; i < s->n_trackers; i++)
     PUT("%s tracker %s %s", i ? "," : ";", s->trackers[i].name,
         tracker_state_name(s->trackers[i].state));
+  /* "; fallback ntp: NTP (loss: tracker ptp FREERUN; unit failed)" */
+  for (size_t i = 0; i < s->n_fallbacks; i++) {
+    const struct fallback_report *f = &s->fallbacks[i];
+    const char *sep = " (";
+    PUT("%s fallback %s: %s", i ? "," : ";", f->name ? f->name : "",
+        f->mode == FALLBACK_PTP ? "PTP" : f->mode == FALLBACK_NTP ? "NTP" : "START");
+    if (f->loss[0]) {
+      PUT("%sloss: %s", sep, f->loss);
+      sep = "; ";
+    }
+    for (size_t k = 0; k < f->n_actions && k < FALLBACK_ACTIONS_MAX; k++) {
+      if (f->actions[k].ok)
+        continue;
+      PUT("%s%s failed", sep, f->actions[k].kind ? f->actions[k].kind : "action");
+      sep = "; ";
+    }
+    if (sep[0] == ';')
+      PUT(")");
+  }
 #undef PUT
 }

@@ -322,6 +322,68 @@ json_t *status_json_tracker(const struct tracker_report *r)
   return o;
 }
 
+static json_t *fallback_transitions_json(const struct fallback_report *r)
+{
+  json_t *a = json_array();
+
+  for (int to = 0; to < 3; to++)
+    for (int why = 0; why < FALLBACK_REASONS; why++) {
+      json_t *o;
+      if (!r->transitions_total[to][why])
+        continue;
+      o = json_object();
+      json_object_set_new(o, "to", json_string(fallback_mode_name((enum fallback_mode)to)));
+      json_object_set_new(o, "reason",
+                          json_string(fallback_reason_name((enum fallback_reason)why)));
+      json_object_set_new(o, "count", count(r->transitions_total[to][why]));
+      json_array_append_new(a, o);
+    }
+  return a;
+}
+
+static json_t *fallback_actions_json(const struct fallback_report *r)
+{
+  json_t *a = json_array();
+
+  for (size_t i = 0; i < r->n_actions && i < FALLBACK_ACTIONS_MAX; i++) {
+    const struct fallback_action_report *x = &r->actions[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "kind", text(x->kind));
+    json_object_set_new(o, "target", text(x->target));
+    json_object_set_new(o, "busy", json_boolean(x->busy));
+    json_object_set_new(o, "ok", json_boolean(x->ok));
+    json_object_set_new(o, "applied", count(x->applied));
+    json_object_set_new(o, "failures", count(x->failures));
+    json_object_set_new(o, "last_error", text(x->last_error));
+    json_object_set_new(o, "last_error_time", time_or_null(x->last_error_ns));
+    json_array_append_new(a, o);
+  }
+  return a;
+}
+
+json_t *status_json_fallback(const struct fallback_report *r)
+{
+  json_t *o = json_object();
+
+  json_object_set_new(o, "name", text(r->name));
+  json_object_set_new(o, "mode", json_string(fallback_mode_name(r->mode)));
+  json_object_set_new(o, "since", time_or_null(r->since_ns));
+  json_object_set_new(o, "ptp_good", json_boolean(r->ptp_good));
+  json_object_set_new(o, "loss", text(r->loss));
+  json_object_set_new(o, "wait", json_string(fallback_wait_name(r->wait)));
+  /* no wait, or one without an end (phc2sys_wait unlimited): null */
+  json_object_set_new(o, "wait_until",
+                      r->wait == FALLBACK_WAIT_NONE || r->wait_until_ns == FALLBACK_NEVER
+                        ? json_null()
+                        : time_or_null(r->wait_until_ns));
+  json_object_set_new(o, "last_reason", text(r->last_reason));
+  json_object_set_new(o, "transitions", fallback_transitions_json(r));
+  json_object_set_new(o, "refused", count(r->refused));
+  json_object_set_new(o, "actions", fallback_actions_json(r));
+  json_object_set_new(o, "healthy", json_boolean(snapshot_fallback_healthy(r)));
+  return o;
+}
+
 json_t *status_json_head(const struct snapshot *s, long pid)
 {
   json_t *doc = json_object(), *daemon = json_object();
@@ -350,7 +412,7 @@ json_t *status_json_head(const struct snapshot *s, long pid)
 json_t *status_json(const struct snapshot *s, long pid)
 {
   json_t *doc = status_json_head(s, pid), *sources = json_array(), *outputs = json_array(),
-         *trackers = json_array();
+         *trackers = json_array(), *fallbacks = json_array();
 
   for (size_t i = 0; i < s->n_sources; i++)
     json_array_append_new(sources, status_json_source(&s->sources[i]));
@@ -358,9 +420,12 @@ json_t *status_json(const struct snapshot *s, long pid)
     json_array_append_new(outputs, status_json_output(&s->outputs[i]));
   for (size_t i = 0; i < s->n_trackers; i++)
     json_array_append_new(trackers, status_json_tracker(&s->trackers[i]));
+  for (size_t i = 0; i < s->n_fallbacks; i++)
+    json_array_append_new(fallbacks, status_json_fallback(&s->fallbacks[i]));
   json_object_set_new(doc, "sources", sources);
   json_object_set_new(doc, "outputs", outputs);
   json_object_set_new(doc, "trackers", trackers);
+  json_object_set_new(doc, "fallbacks", fallbacks);
   return doc;
 }
 
@@ -397,15 +462,17 @@ static void append_json(struct status_text *t, json_t *j, size_t drop_tail)
 
 static size_t section_size(const struct status_text *t, int section)
 {
-  return section == 0 ? t->s->n_sources : section == 1 ? t->s->n_outputs : t->s->n_trackers;
+  const size_t n[] = {t->s->n_sources, t->s->n_outputs, t->s->n_trackers, t->s->n_fallbacks};
+  return n[section];
 }
 
 /* Closes the arrays that are complete; the document once the last one is. */
 static void close_sections(struct status_text *t)
 {
-  static const char *const after[] = {"],\"outputs\":[", "],\"trackers\":[", "]}\n"};
+  static const char *const after[] = {"],\"outputs\":[", "],\"trackers\":[",
+                                      "],\"fallbacks\":[", "]}\n"};
 
-  while (t->section < 3 && t->index == section_size(t, t->section)) {
+  while (t->section < 4 && t->index == section_size(t, t->section)) {
     append(t, after[t->section], strlen(after[t->section]));
     t->section++;
     t->index = 0;
@@ -427,7 +494,7 @@ void status_text_start(struct status_text *t, const struct snapshot *s, long pid
 
 bool status_text_step(struct status_text *t)
 {
-  if (t->text && t->section < 3) {
+  if (t->text && t->section < 4) {
     size_t i = t->index++;
     if (i)
       append(t, ",", 1);
@@ -435,9 +502,11 @@ bool status_text_step(struct status_text *t)
       append_json(t, status_json_source(&t->s->sources[i]), 0);
     else if (t->section == 1)
       append_json(t, status_json_output(&t->s->outputs[i]), 0);
-    else
+    else if (t->section == 2)
       append_json(t, status_json_tracker(&t->s->trackers[i]), 0);
+    else
+      append_json(t, status_json_fallback(&t->s->fallbacks[i]), 0);
     close_sections(t);
   }
-  return !t->text || t->section == 3;
+  return !t->text || t->section == 4;
 }

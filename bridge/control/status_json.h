@@ -19,21 +19,22 @@
 
 /* The whole document for the daemon with process ID pid. The caller owns it (json_decref). */
 json_t *status_json(const struct snapshot *s, long pid);
-/* Its parts, for rendering it a piece at a time: the document without "sources", "outputs"
-   and "trackers", and one element of each of those arrays. */
+/* Its parts, for rendering it a piece at a time: the document without "sources", "outputs",
+   "trackers" and "fallbacks", and one element of each of those arrays. */
 json_t *status_json_head(const struct snapshot *s, long pid);
 json_t *status_json_source(const struct source_report *r);
 json_t *status_json_output(const struct output_report *r);
 json_t *status_json_tracker(const struct tracker_report *r);
+json_t *status_json_fallback(const struct fallback_report *r);
 
-/* The document as text, rendered a piece at a time: the head first, then one source, output
-   or tracker per step, so that a caller on the event loop never spends long in one go (with
-   jansson under a sanitizer, a document of 20 instances takes milliseconds). The finished
-   text is json_dumps(status_json(s, pid), STATUS_JSON_WIRE) and a newline. s must stay as it
-   is until the text is finished. */
+/* The document as text, rendered a piece at a time: the head first, then one source, output,
+   tracker or fallback per step, so that a caller on the event loop never spends long in one
+   go (with jansson under a sanitizer, a document of 20 instances takes milliseconds). The
+   finished text is json_dumps(status_json(s, pid), STATUS_JSON_WIRE) and a newline. s must stay
+   as it is until the text is finished. */
 struct status_text {
   const struct snapshot *s;
-  int section; /* 0 sources, 1 outputs, 2 trackers, 3 done */
+  int section; /* 0 sources, 1 outputs, 2 trackers, 3 fallbacks, 4 done */
   size_t index;
   char *text;  /* malloc'd, NUL-terminated; NULL if jansson failed (out of memory) */
   size_t len, cap;

@@ -111,6 +111,8 @@ struct section {
   const char *head[MAX_COLS];
   bool right[MAX_COLS]; /* numbers are right-aligned */
   char **cells;         /* n_rows * n_cols */
+  bool *lines;          /* per row: a line of its own under the row before, outside the columns
+                           (a fallback's action): cells[0] as it is, then cells[1] cut to fit */
 };
 
 /* One line of text: control characters (a newline in an error) become spaces. */
@@ -126,9 +128,22 @@ static char *clean(const char *s)
 static void add_row(struct section *t, char *const *cells)
 {
   t->cells = xreallocarray(t->cells, (t->n_rows + 1) * t->n_cols, sizeof(char *));
+  t->lines = xreallocarray(t->lines, t->n_rows + 1, sizeof(bool));
   for (size_t c = 0; c < t->n_cols; c++)
     t->cells[t->n_rows * t->n_cols + c] = clean(cells[c]);
+  t->lines[t->n_rows] = false;
   t->n_rows++;
+}
+
+/* A line of its own: head, then tail cut to fit as a last column is. */
+static void add_line(struct section *t, const char *head, const char *tail)
+{
+  char *cells[MAX_COLS] = {(char *)head, (char *)tail};
+
+  for (size_t c = 2; c < t->n_cols; c++)
+    cells[c] = "";
+  add_row(t, cells);
+  t->lines[t->n_rows - 1] = true;
 }
 
 /* Cut to at most max bytes, ending in "..." when cut, never inside a UTF-8 character. */
@@ -146,19 +161,24 @@ static void cut(FILE *out, const char *s, size_t max)
   fprintf(out, "%.*s...", (int)n, s);
 }
 
+/* The room left for the last column after pos characters. */
+static size_t last_width(size_t pos, int width)
+{
+  if (width <= 0)
+    return ERROR_WIDTH_NO_TTY;
+  return (size_t)width > pos + ERROR_WIDTH_MIN ? (size_t)width - pos : ERROR_WIDTH_MIN;
+}
+
 static void print_row(FILE *out, const struct section *t, const char *const *cells,
                       const size_t *w, int width)
 {
-  size_t pos = 0, last = t->n_cols - 1, max;
+  size_t pos = 0, last = t->n_cols - 1;
 
   for (size_t c = 0; c < last; c++) {
     fprintf(out, t->right[c] ? "%*s  " : "%-*s  ", (int)w[c], cells[c]);
     pos += w[c] + 2;
   }
-  max = ERROR_WIDTH_NO_TTY;
-  if (width > 0)
-    max = (size_t)width > pos + ERROR_WIDTH_MIN ? (size_t)width - pos : ERROR_WIDTH_MIN;
-  cut(out, cells[last], max);
+  cut(out, cells[last], last_width(pos, width));
   fputc('\n', out);
 }
 
@@ -170,18 +190,27 @@ static void print_section(FILE *out, struct section *t, int width)
     w[c] = strlen(t->head[c]);
     for (size_t r = 0; r < t->n_rows; r++) {
       size_t n = strlen(t->cells[r * t->n_cols + c]);
-      w[c] = n > w[c] ? n : w[c];
+      w[c] = n > w[c] && !t->lines[r] ? n : w[c];
     }
   }
   if (t->n_rows) {
     fputc('\n', out);
     print_row(out, t, t->head, w, width);
-    for (size_t r = 0; r < t->n_rows; r++)
-      print_row(out, t, (const char *const *)&t->cells[r * t->n_cols], w, width);
+  }
+  for (size_t r = 0; r < t->n_rows; r++) {
+    char *const *cells = &t->cells[r * t->n_cols];
+    if (!t->lines[r]) {
+      print_row(out, t, (const char *const *)cells, w, width);
+      continue;
+    }
+    fputs(cells[0], out);
+    cut(out, cells[1], last_width(strlen(cells[0]), width));
+    fputc('\n', out);
   }
   for (size_t i = 0; i < t->n_rows * t->n_cols; i++)
     free(t->cells[i]);
   free(t->cells);
+  free(t->lines);
 }
 
 /* ==== the cells */
@@ -323,6 +352,78 @@ static void trackers(FILE *out, const json_t *doc, int64_t now, bool have_now, i
   print_section(out, &t, width);
 }
 
+/* "good", "lost" or "?" */
+static const char *ptp_cell(const json_t *o)
+{
+  const json_t *good = json_object_get(o, "ptp_good");
+  return json_is_boolean(good) ? (json_is_true(good) ? "good" : "lost") : "?";
+}
+
+/* "in 12s" until a wait ends, "-" when there is none (or it is over) */
+static void until_cell(char *buf, size_t len, const json_t *o, int64_t now, bool have_now)
+{
+  int64_t t;
+
+  if (have_now && when(o, "wait_until", &t) && span(t, now, &t) && t >= 0) {
+    memcpy(buf, "in ", 4);
+    status_format_age(t, buf + 3, len - 3);
+  } else {
+    snprintf(buf, len, "-");
+  }
+}
+
+/* "  unit chronyd.service: FAILED, applied 2, failures 1, last error " and "5m ago: text" */
+static void action_line(struct section *t, const json_t *a, int64_t now, bool have_now)
+{
+  const json_t *ok = json_object_get(a, "ok");
+  char applied[24], failures[24], *head, *err;
+  long long n_applied = -1, n_failures = -1;
+  const char *state = "?";
+
+  count_cell(applied, sizeof(applied), a, "applied");
+  count_cell(failures, sizeof(failures), a, "failures");
+  integer(a, "applied", &n_applied);
+  integer(a, "failures", &n_failures);
+  if (json_is_true(json_object_get(a, "busy")))
+    state = "busy";
+  else if (json_is_true(ok))
+    state = "ok";
+  else if (json_is_false(ok))
+    state = n_applied == 0 && n_failures == 0 ? "not applied yet" : "FAILED";
+  error_cell(&err, a, now, have_now);
+  head = xasprintf("  %s %s: %s, applied %s, failures %s%s", text_or(a, "kind", "?"),
+                   text_or(a, "target", "-"), state, applied, failures,
+                   str(a, "last_error") ? ", last error " : "");
+  add_line(t, head, str(a, "last_error") ? err : "");
+  free(head);
+  free(err);
+}
+
+static void fallbacks(FILE *out, const json_t *doc, int64_t now, bool have_now, int width)
+{
+  struct section t = {.n_cols = 8,
+                      .head = {"Fallback", "Mode", "Since", "PTP", "Waiting for", "Until",
+                               "Refused", "Loss"},
+                      .right = {false, false, true, false, false, false, true}};
+  const json_t *list = json_object_get(doc, "fallbacks"), *o, *a;
+  size_t i, k;
+
+  json_array_foreach(list, i, o) {
+    const char *wait = text_or(o, "wait", "?");
+    char since[16], until[24], refused[24];
+    age_cell(since, sizeof(since), o, "since", now, have_now);
+    until_cell(until, sizeof(until), o, now, have_now);
+    count_cell(refused, sizeof(refused), o, "refused");
+    char *row[] = {(char *)text_or(o, "name", "?"), (char *)text_or(o, "mode", "?"), since,
+                   (char *)ptp_cell(o), (char *)(strcmp(wait, "none") ? wait : "-"), until,
+                   refused, (char *)text_or(o, "loss", "-")};
+    add_row(&t, row);
+    json_array_foreach(json_object_get(o, "actions"), k, a)
+      action_line(&t, a, now, have_now);
+  }
+  print_section(out, &t, width);
+}
+
 /* "3d 04:05:06" */
 static void uptime(char *buf, size_t len, int64_t ns)
 {
@@ -380,6 +481,7 @@ char *status_table(const json_t *doc, int width)
   sources(out, doc, now, have_now, width);
   outputs(out, doc, now, have_now, width);
   trackers(out, doc, now, have_now, width);
+  fallbacks(out, doc, now, have_now, width);
   fclose(out);
   return text;
 }

@@ -15,16 +15,19 @@
 static struct source_report sources[2];
 static struct output_report outputs[2];
 static struct tracker_report trackers[2];
+static struct fallback_report fallbacks[2];
 
 /* Every field set: a PHC that works, a gpsd source with an awkward name and no sample yet, a
    connected SOCK output and an SHM one in an outage, a LOCKED ptp4l tracker with everything
-   known and a statime one that knows nothing. */
+   known and a statime one that knows nothing, a fallback in PTP that is healthy and one in NTP
+   whose unit failed to start. */
 static void full_snapshot(struct snapshot *s)
 {
   memset(s, 0, sizeof(*s));
   memset(sources, 0, sizeof(sources));
   memset(outputs, 0, sizeof(outputs));
   memset(trackers, 0, sizeof(trackers));
+  memset(fallbacks, 0, sizeof(fallbacks));
   s->taken_ns = 1795000010 * S;
   s->daemon.version = "1.2-3-gabcdef";
   s->daemon.config_path = "/etc/refclock-bridge.conf";
@@ -118,6 +121,43 @@ static void full_snapshot(struct snapshot *s)
   u->health.outage_ns = 12 * S + 5;
   s->n_trackers = 2;
   s->trackers = trackers;
+
+  struct fallback_report *f = &fallbacks[0];
+  f->name = "lab";
+  f->mode = FALLBACK_PTP;
+  f->since_ns = 1795000005 * S;
+  f->ptp_good = true;
+  f->transitions_total[FALLBACK_PTP][FALLBACK_REASON_LOCKED] = 1;
+  f->n_actions = 1;
+  f->actions[0].kind = "hook";
+  snprintf(f->actions[0].target, sizeof(f->actions[0].target), "/usr/local/bin/notify");
+  f->actions[0].ok = true;
+  f->actions[0].applied = 1;
+  struct fallback_report *h = &fallbacks[1];
+  h->name = "ntp";
+  h->mode = FALLBACK_NTP;
+  h->since_ns = 1795000008 * S + 500000000;
+  h->ptp_good = true; /* back, for less than exit_after */
+  snprintf(h->loss, sizeof(h->loss), "tracker ptp FREERUN");
+  h->wait = FALLBACK_WAIT_EXIT_AFTER;
+  h->wait_until_ns = 1795000068 * S;
+  h->transitions_total[FALLBACK_PTP][FALLBACK_REASON_LOCKED] = 1;
+  h->transitions_total[FALLBACK_NTP][FALLBACK_REASON_LOSS] = 2;
+  h->transitions_total[FALLBACK_PTP][FALLBACK_REASON_RECOVERED] = 1;
+  h->transitions_total[FALLBACK_START][FALLBACK_REASON_LOSS] = 1; /* not a toggle it makes */
+  h->refused = 4;
+  h->n_actions = 2;
+  h->actions[0].kind = "unit";
+  snprintf(h->actions[0].target, sizeof(h->actions[0].target), "chronyd.service");
+  h->actions[0].applied = 3;
+  h->actions[0].failures = 2;
+  snprintf(h->actions[0].last_error, sizeof(h->actions[0].last_error), "not found");
+  h->actions[1].kind = "marker";
+  snprintf(h->actions[1].target, sizeof(h->actions[1].target), "/var/run/ptp/insync");
+  h->actions[1].ok = true;
+  h->actions[1].applied = 3;
+  s->n_fallbacks = 2;
+  s->fallbacks = fallbacks;
 }
 
 static const char golden[] =
@@ -135,8 +175,8 @@ static const char golden[] =
   "# HELP refclock_bridge_log_lines_suppressed_total Log lines left out by rate limits.\n"
   "# TYPE refclock_bridge_log_lines_suppressed_total counter\n"
   "refclock_bridge_log_lines_suppressed_total 7\n"
-  "# HELP refclock_bridge_healthy 1 if every source is ok, every output connected and every "
-    "tracker LOCKED, else 0.\n"
+  "# HELP refclock_bridge_healthy 1 if every source is ok, every output connected, every tracker "
+    "LOCKED and every fallback in PTP mode with its actions working, else 0.\n"
   "# TYPE refclock_bridge_healthy gauge\n"
   "refclock_bridge_healthy 0\n"
   "# HELP refclock_bridge_source_info A source: its device or endpoint, and its driver's text "
@@ -356,7 +396,70 @@ static const char golden[] =
     "included.\n"
   "# TYPE refclock_bridge_tracker_outage_seconds_total counter\n"
   "refclock_bridge_tracker_outage_seconds_total{tracker=\"ptp\",kind=\"ptp4l\"} 0\n"
-  "refclock_bridge_tracker_outage_seconds_total{tracker=\"st\",kind=\"statime\"} 12.000000005\n";
+  "refclock_bridge_tracker_outage_seconds_total{tracker=\"st\",kind=\"statime\"} 12.000000005\n"
+  "# HELP refclock_bridge_fallback_mode The fallback's mode as a state set: start (undecided), ptp "
+    "or ntp.\n"
+  "# TYPE refclock_bridge_fallback_mode gauge\n"
+  "refclock_bridge_fallback_mode{fallback=\"lab\",mode=\"start\"} 0\n"
+  "refclock_bridge_fallback_mode{fallback=\"lab\",mode=\"ptp\"} 1\n"
+  "refclock_bridge_fallback_mode{fallback=\"lab\",mode=\"ntp\"} 0\n"
+  "refclock_bridge_fallback_mode{fallback=\"ntp\",mode=\"start\"} 0\n"
+  "refclock_bridge_fallback_mode{fallback=\"ntp\",mode=\"ptp\"} 0\n"
+  "refclock_bridge_fallback_mode{fallback=\"ntp\",mode=\"ntp\"} 1\n"
+  "# HELP refclock_bridge_fallback_active 1 while NTP has the system clock (mode ntp), else 0.\n"
+  "# TYPE refclock_bridge_fallback_active gauge\n"
+  "refclock_bridge_fallback_active{fallback=\"lab\"} 0\n"
+  "refclock_bridge_fallback_active{fallback=\"ntp\"} 1\n"
+  "# HELP refclock_bridge_fallback_since_seconds When the current mode began (Unix seconds).\n"
+  "# TYPE refclock_bridge_fallback_since_seconds gauge\n"
+  "refclock_bridge_fallback_since_seconds{fallback=\"lab\"} 1795000005\n"
+  "refclock_bridge_fallback_since_seconds{fallback=\"ntp\"} 1795000008.5\n"
+  "# HELP refclock_bridge_fallback_ptp_good 1 if every tracker and source the fallback watches is "
+    "good now, else 0.\n"
+  "# TYPE refclock_bridge_fallback_ptp_good gauge\n"
+  "refclock_bridge_fallback_ptp_good{fallback=\"lab\"} 1\n"
+  "refclock_bridge_fallback_ptp_good{fallback=\"ntp\"} 1\n"
+  "# HELP refclock_bridge_fallback_waiting What holds a toggle back, as a state set (none if "
+    "nothing).\n"
+  "# TYPE refclock_bridge_fallback_waiting gauge\n"
+  "refclock_bridge_fallback_waiting{fallback=\"lab\",wait=\"none\"} 1\n"
+  "refclock_bridge_fallback_waiting{fallback=\"lab\",wait=\"enter_after\"} 0\n"
+  "refclock_bridge_fallback_waiting{fallback=\"lab\",wait=\"exit_after\"} 0\n"
+  "refclock_bridge_fallback_waiting{fallback=\"lab\",wait=\"min_interval\"} 0\n"
+  "refclock_bridge_fallback_waiting{fallback=\"lab\",wait=\"phc2sys\"} 0\n"
+  "refclock_bridge_fallback_waiting{fallback=\"ntp\",wait=\"none\"} 0\n"
+  "refclock_bridge_fallback_waiting{fallback=\"ntp\",wait=\"enter_after\"} 0\n"
+  "refclock_bridge_fallback_waiting{fallback=\"ntp\",wait=\"exit_after\"} 1\n"
+  "refclock_bridge_fallback_waiting{fallback=\"ntp\",wait=\"min_interval\"} 0\n"
+  "refclock_bridge_fallback_waiting{fallback=\"ntp\",wait=\"phc2sys\"} 0\n"
+  "# HELP refclock_bridge_fallback_transitions_total Changes of mode, by the new mode and reason.\n"
+  "# TYPE refclock_bridge_fallback_transitions_total counter\n"
+  "refclock_bridge_fallback_transitions_total{fallback=\"lab\",to=\"ptp\",reason=\"recovered\"} 0\n"
+  "refclock_bridge_fallback_transitions_total{fallback=\"lab\",to=\"ptp\",reason=\"phc2sys\"} 0\n"
+  "refclock_bridge_fallback_transitions_total{fallback=\"lab\",to=\"ptp\",reason=\"locked\"} 1\n"
+  "refclock_bridge_fallback_transitions_total{fallback=\"lab\",to=\"ntp\",reason=\"loss\"} 0\n"
+  "refclock_bridge_fallback_transitions_total{fallback=\"lab\",to=\"ntp\",reason=\"day0\"} 0\n"
+  "refclock_bridge_fallback_transitions_total{fallback=\"ntp\",to=\"start\",reason=\"loss\"} 1\n"
+  "refclock_bridge_fallback_transitions_total{fallback=\"ntp\",to=\"ptp\",reason=\"recovered\"} 1\n"
+  "refclock_bridge_fallback_transitions_total{fallback=\"ntp\",to=\"ptp\",reason=\"phc2sys\"} 0\n"
+  "refclock_bridge_fallback_transitions_total{fallback=\"ntp\",to=\"ptp\",reason=\"locked\"} 1\n"
+  "refclock_bridge_fallback_transitions_total{fallback=\"ntp\",to=\"ntp\",reason=\"loss\"} 2\n"
+  "refclock_bridge_fallback_transitions_total{fallback=\"ntp\",to=\"ntp\",reason=\"day0\"} 0\n"
+  "# HELP refclock_bridge_fallback_refused_total Toggles held back by min_interval.\n"
+  "# TYPE refclock_bridge_fallback_refused_total counter\n"
+  "refclock_bridge_fallback_refused_total{fallback=\"lab\"} 0\n"
+  "refclock_bridge_fallback_refused_total{fallback=\"ntp\"} 4\n"
+  "# HELP refclock_bridge_fallback_action_failures_total Failed applications of an action (unit, "
+    "marker, hook).\n"
+  "# TYPE refclock_bridge_fallback_action_failures_total counter\n"
+  "refclock_bridge_fallback_action_failures_total{fallback=\"lab\",action=\"hook\"} 0\n"
+  "refclock_bridge_fallback_action_failures_total{fallback=\"ntp\",action=\"unit\"} 2\n"
+  "refclock_bridge_fallback_action_failures_total{fallback=\"ntp\",action=\"marker\"} 0\n"
+  "# HELP refclock_bridge_fallback_action_ok 1 if the action's last application worked, else 0.\n"
+  "# TYPE refclock_bridge_fallback_action_ok gauge\n"
+  "refclock_bridge_fallback_action_ok{fallback=\"lab\",action=\"hook\"} 1\n"
+  "refclock_bridge_fallback_action_ok{fallback=\"ntp\",action=\"unit\"} 0\n"
+  "refclock_bridge_fallback_action_ok{fallback=\"ntp\",action=\"marker\"} 1\n";
 
 /* Reports the first line that differs, if any. */
 static bool same_text(const char *got, const char *want)
@@ -424,7 +527,7 @@ static void test_full(void)
   text = metrics_prom_render(&s, &len);
   CHECK_EQ_INT(len, strlen(text));
   CHECK(same_text(text, golden));
-  CHECK_EQ_INT(check_families(text), 37);
+  CHECK_EQ_INT(check_families(text), 46);
   /* escaping: \ " and newline in a label value */
   CHECK(has_line(text, "refclock_bridge_source_up{source=\"gps \\\"a\\\\b\\\"\\nc\","
                        "kind=\"gpsd\"} 0"));
@@ -466,6 +569,7 @@ static void test_empty(void)
   CHECK(has_line(text, "refclock_bridge_start_time_seconds 0"));
   CHECK(has_line(text, "refclock_bridge_healthy 1"));
   CHECK(!strstr(text, "_source_") && !strstr(text, "_output_") && !strstr(text, "_tracker_"));
+  CHECK(!strstr(text, "_fallback_"));
   CHECK_EQ_INT(check_families(text), 5);
   free(text);
 }
@@ -478,7 +582,7 @@ static void test_values(void)
   char *text;
 
   full_snapshot(&s);
-  s.n_sources = s.n_outputs = s.n_trackers = 1;
+  s.n_sources = s.n_outputs = s.n_trackers = s.n_fallbacks = 1;
   outputs[0].health.down = false;
   trackers[0].state = TRACKER_LOCKED;
   sources[0].last_offset_ns = -999999999;
@@ -520,7 +624,7 @@ static void test_values(void)
   CHECK(has_line(text, "refclock_bridge_source_edges_total{source=\"phc0\",kind=\"phc\"} 8"));
   CHECK(has_line(text, "refclock_bridge_source_info{source=\"phc0\",kind=\"phc\","
                        "endpoint=\"/dev/ptp0\"} 1"));
-  CHECK_EQ_INT(check_families(text), 44);
+  CHECK_EQ_INT(check_families(text), 53);
   free(text);
 }
 
@@ -534,6 +638,35 @@ static bool renders_line(const struct snapshot *s, const char *line)
     fprintf(stderr, "no line: %s\n", line);
   free(text);
   return found;
+}
+
+/* Fallbacks: only their name as a label (they have no kind), escaped; no since before a mode
+   began; healthy only in PTP with every action working. */
+static void test_fallbacks(void)
+{
+  struct snapshot s;
+  char *text;
+
+  full_snapshot(&s);
+  s.n_sources = s.n_outputs = s.n_trackers = 0;
+  s.n_fallbacks = 1;
+  CHECK(renders_line(&s, "refclock_bridge_healthy 1"));
+  fallbacks[0].actions[0].ok = false;
+  CHECK(renders_line(&s, "refclock_bridge_healthy 0"));
+  CHECK(renders_line(&s, "refclock_bridge_fallback_action_ok{fallback=\"lab\",action=\"hook\"} 0"));
+  fallbacks[0].actions[0].ok = true;
+  fallbacks[0].mode = FALLBACK_START;
+  fallbacks[0].since_ns = 0;
+  fallbacks[0].name = "a \"b\"\\";
+  text = metrics_prom_render(&s, NULL);
+  CHECK(has_line(text, "refclock_bridge_healthy 0"));
+  CHECK(has_line(text, "refclock_bridge_fallback_mode{fallback=\"a \\\"b\\\"\\\\\","
+                       "mode=\"start\"} 1"));
+  CHECK(has_line(text, "refclock_bridge_fallback_active{fallback=\"a \\\"b\\\"\\\\\"} 0"));
+  CHECK(!strstr(text, "refclock_bridge_fallback_since_seconds"));
+  CHECK(!strstr(text, "kind="));
+  CHECK_EQ_INT(check_families(text), 5 + 8);
+  free(text);
 }
 
 /* The hand-written formatters at their edges: integers, ns as exact seconds, integral doubles
@@ -628,6 +761,7 @@ int main(int argc, char **argv)
   }
   test_full();
   test_empty();
+  test_fallbacks();
   test_values();
   test_formatters();
   return test_report("test_metrics_prom");

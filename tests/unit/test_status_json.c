@@ -1,5 +1,6 @@
 /* Unit tests: the status document from a synthetic snapshot with every field set (every key
-   and value, nulls for never and unknown, escaping), and RFC 3339 times both ways. */
+   and value, nulls for never and unknown, escaping), fallbacks in NTP with a failed action and
+   in PTP, and RFC 3339 times both ways. */
 #include <string.h>
 
 #include "bridge/control/status_json.h"
@@ -110,9 +111,51 @@ static void set_health(struct health_report *h, bool down, int64_t since, const 
   h->last_error_ns = since ? since - SEC : 0;
 }
 
+static void set_action(struct fallback_action_report *a, const char *kind, const char *target,
+                       bool ok, uint64_t applied, uint64_t failures, const char *error,
+                       int64_t error_ns)
+{
+  memset(a, 0, sizeof(*a));
+  a->kind = kind;
+  snprintf(a->target, sizeof(a->target), "%s", target);
+  a->ok = ok;
+  a->applied = applied;
+  a->failures = failures;
+  snprintf(a->last_error, sizeof(a->last_error), "%s", error);
+  a->last_error_ns = error_ns;
+}
+
+/* In NTP since PTP was lost, its unit failing to start; and in PTP, healthy. */
+static void fill_fallbacks(struct fallback_report *fb)
+{
+  memset(fb, 0, 2 * sizeof(*fb));
+  fb[0].name = "ntp";
+  fb[0].mode = FALLBACK_NTP;
+  fb[0].since_ns = T0 - 45 * SEC;
+  fb[0].ptp_good = false;
+  snprintf(fb[0].loss, sizeof(fb[0].loss), "tracker ptp FREERUN");
+  fb[0].wait = FALLBACK_WAIT_NONE;
+  snprintf(fb[0].last_reason, sizeof(fb[0].last_reason), "tracker ptp FREERUN for 2 s");
+  fb[0].transitions_total[FALLBACK_PTP][FALLBACK_REASON_LOCKED] = 1;
+  fb[0].transitions_total[FALLBACK_NTP][FALLBACK_REASON_LOSS] = 2;
+  fb[0].transitions_total[FALLBACK_PTP][FALLBACK_REASON_RECOVERED] = 1;
+  fb[0].refused = 3;
+  fb[0].n_actions = 2;
+  set_action(&fb[0].actions[0], "unit", "chronyd.service", false, 3, 1,
+             "start chronyd.service: Unit chronyd.service not found.", T0 - 44 * SEC);
+  set_action(&fb[0].actions[1], "marker", "/var/run/ptp/insync", true, 3, 0, "", 0);
+  fb[1].name = "lab";
+  fb[1].mode = FALLBACK_PTP;
+  fb[1].since_ns = T0 - 3600 * SEC;
+  fb[1].ptp_good = true;
+  fb[1].transitions_total[FALLBACK_PTP][FALLBACK_REASON_LOCKED] = 1;
+  fb[1].n_actions = 1;
+  set_action(&fb[1].actions[0], "hook", "/usr/local/bin/notify", true, 1, 0, "", 0);
+}
+
 /* Every field set; one instance of each kind also with every optional field unknown. */
 static void fill(struct snapshot *s, struct source_report *src, struct output_report *out,
-                 struct tracker_report *trk)
+                 struct tracker_report *trk, struct fallback_report *fb)
 {
   memset(s, 0, sizeof(*s));
   s->taken_ns = T0;
@@ -201,10 +244,12 @@ static void fill(struct snapshot *s, struct source_report *src, struct output_re
   trk[1].gm_clock_class = -1;
   trk[1].utc_offset = 37; /* not valid: never shown */
 
-  s->n_sources = s->n_outputs = s->n_trackers = 2;
+  fill_fallbacks(fb);
+  s->n_sources = s->n_outputs = s->n_trackers = s->n_fallbacks = 2;
   s->sources = src;
   s->outputs = out;
   s->trackers = trk;
+  s->fallbacks = fb;
 }
 
 static void check_health(const json_t *h, bool down, const char *since, const char *error,
@@ -234,19 +279,21 @@ static void document(void)
   struct source_report src[2];
   struct output_report out[2];
   struct tracker_report trk[2];
+  struct fallback_report fb[2];
   json_t *doc, *d, *o, *a, *x;
   char *text;
 
-  fill(&s, src, out, trk);
+  fill(&s, src, out, trk, fb);
   doc = status_json(&s, 4242);
   CHECK(doc != NULL);
   if (!doc)
     return;
-  KEYS(doc, 8);
+  KEYS(doc, 9);
   INT(doc, "schema", 1);
   FALSE(doc, "healthy"); /* a source with no data, an output down, a tracker UNKNOWN */
   STR(doc, "summary", "1 source ok, 1 no data; 1/2 outputs up; tracker ptp LOCKED, tracker "
-                      "other UNKNOWN");
+                      "other UNKNOWN; fallback ntp: NTP (loss: tracker ptp FREERUN; unit "
+                      "failed), fallback lab: PTP");
   STR(doc, "time", "2026-12-07T15:32:00.123456789Z");
 
   d = json_object_get(doc, "daemon");
@@ -397,6 +444,65 @@ static void document(void)
   CHECK_EQ_INT(json_array_size(json_object_get(o, "transition_counts")), 0);
   FALSE(o, "healthy");
 
+  a = json_object_get(doc, "fallbacks");
+  CHECK_EQ_INT(json_array_size(a), 2);
+  o = json_array_get(a, 0);
+  KEYS(o, 12);
+  STR(o, "name", "ntp");
+  STR(o, "mode", "ntp");
+  STR(o, "since", "2026-12-07T15:31:15.123456789Z");
+  FALSE(o, "ptp_good");
+  STR(o, "loss", "tracker ptp FREERUN");
+  STR(o, "wait", "none");
+  NUL(o, "wait_until");
+  STR(o, "last_reason", "tracker ptp FREERUN for 2 s");
+  x = json_object_get(o, "transitions"); /* by mode, then reason; those that happened */
+  CHECK_EQ_INT(json_array_size(x), 3);
+  KEYS(json_array_get(x, 0), 3);
+  STR(json_array_get(x, 0), "to", "ptp");
+  STR(json_array_get(x, 0), "reason", "recovered");
+  INT(json_array_get(x, 0), "count", 1);
+  STR(json_array_get(x, 1), "to", "ptp");
+  STR(json_array_get(x, 1), "reason", "locked");
+  INT(json_array_get(x, 1), "count", 1);
+  STR(json_array_get(x, 2), "to", "ntp");
+  STR(json_array_get(x, 2), "reason", "loss");
+  INT(json_array_get(x, 2), "count", 2);
+  INT(o, "refused", 3);
+  FALSE(o, "healthy"); /* NTP: PTP is lost */
+  x = json_object_get(o, "actions");
+  CHECK_EQ_INT(json_array_size(x), 2);
+  x = json_array_get(json_object_get(o, "actions"), 0);
+  KEYS(x, 8);
+  STR(x, "kind", "unit");
+  STR(x, "target", "chronyd.service");
+  FALSE(x, "busy");
+  FALSE(x, "ok");
+  INT(x, "applied", 3);
+  INT(x, "failures", 1);
+  STR(x, "last_error", "start chronyd.service: Unit chronyd.service not found.");
+  STR(x, "last_error_time", "2026-12-07T15:31:16.123456789Z");
+  x = json_array_get(json_object_get(o, "actions"), 1);
+  STR(x, "kind", "marker");
+  STR(x, "target", "/var/run/ptp/insync");
+  TRUE(x, "ok");
+  INT(x, "failures", 0);
+  NUL(x, "last_error");
+  NUL(x, "last_error_time");
+
+  o = json_array_get(a, 1);
+  KEYS(o, 12);
+  STR(o, "name", "lab");
+  STR(o, "mode", "ptp");
+  TRUE(o, "ptp_good");
+  NUL(o, "loss");
+  NUL(o, "last_reason");
+  CHECK_EQ_INT(json_array_size(json_object_get(o, "transitions")), 1);
+  INT(o, "refused", 0);
+  TRUE(o, "healthy");
+  CHECK_EQ_INT(json_array_size(json_object_get(o, "actions")), 1);
+  STR(json_array_get(json_object_get(o, "actions"), 0), "kind", "hook");
+
   /* The bytes on the wire: escaped as JSON, one line, and reals as written. */
   text = json_dumps(doc, JSON_COMPACT | STATUS_JSON_REAL);
   CHECK(text && strstr(text, "\"name\":\"phc \\\"0\\\"\\\\\\n\""));
@@ -417,6 +523,11 @@ static void document(void)
   json_decref(doc);
   s.n_trackers = 1;
   doc = status_json(&s, 1);
+  FALSE(doc, "healthy"); /* the fallback in NTP */
+  json_decref(doc);
+  s.fallbacks = &fb[1];
+  s.n_fallbacks = 1;
+  doc = status_json(&s, 1);
   TRUE(doc, "healthy");
   json_decref(doc);
   memset(&s, 0, sizeof(s));
@@ -429,13 +540,78 @@ static void document(void)
   json_decref(doc);
 }
 
+/* A fallback's verdict and its wait: healthy only in PTP with every action working; the end of
+   a wait as a time, null when there is none or it has no end. */
+static void fallback_details(void)
+{
+  struct fallback_report fb[2];
+  struct snapshot s;
+  char line[512];
+  json_t *o;
+
+  fill_fallbacks(fb);
+  CHECK(!snapshot_fallback_healthy(&fb[0]));
+  CHECK(snapshot_fallback_healthy(&fb[1]));
+  fb[1].actions[0].ok = false; /* the hook failed when PTP came back */
+  CHECK(!snapshot_fallback_healthy(&fb[1]));
+  fb[1].actions[0].ok = true;
+  fb[1].mode = FALLBACK_START; /* nothing decided yet */
+  CHECK(!snapshot_fallback_healthy(&fb[1]));
+  fb[1].mode = FALLBACK_PTP;
+
+  fb[0].wait = FALLBACK_WAIT_EXIT_AFTER;
+  fb[0].wait_until_ns = T0 + 30 * SEC;
+  o = status_json_fallback(&fb[0]);
+  STR(o, "wait", "exit_after");
+  STR(o, "wait_until", "2026-12-07T15:32:30.123456789Z");
+  json_decref(o);
+  fb[0].wait = FALLBACK_WAIT_PHC2SYS; /* phc2sys_wait unlimited */
+  fb[0].wait_until_ns = FALLBACK_NEVER;
+  o = status_json_fallback(&fb[0]);
+  STR(o, "wait", "phc2sys");
+  NUL(o, "wait_until");
+  json_decref(o);
+  fb[0].wait = FALLBACK_WAIT_NONE;
+  fb[0].wait_until_ns = T0; /* no wait: whatever the time says */
+  o = status_json_fallback(&fb[0]);
+  NUL(o, "wait_until");
+  json_decref(o);
+
+  /* The summary: fallbacks only; START; no loss; a busy action that failed before. */
+  memset(&s, 0, sizeof(s));
+  s.fallbacks = fb;
+  s.n_fallbacks = 2;
+  fb[0].mode = FALLBACK_START;
+  fb[0].loss[0] = '\0';
+  fb[1].actions[0].busy = true;
+  fb[1].actions[0].ok = false;
+  snapshot_summary(&s, line, sizeof(line));
+  test_checks++;
+  if (strcmp(line, "no sources; 0/0 outputs up; fallback ntp: START (unit failed), fallback "
+                   "lab: PTP (hook failed)") != 0) {
+    test_failures++;
+    fprintf(stderr, "%s:%d: summary \"%s\"\n", __FILE__, __LINE__, line);
+  }
+  fb[0].actions[0].ok = true;
+  fb[1].actions[0].ok = true;
+  snapshot_summary(&s, line, sizeof(line));
+  CHECK(strcmp(line, "no sources; 0/0 outputs up; fallback ntp: START, fallback lab: PTP") == 0);
+  CHECK(!snapshot_healthy(&s));
+  s.n_fallbacks = 0;
+  CHECK(snapshot_healthy(&s));
+  /* cut to the buffer, never beyond */
+  s.n_fallbacks = 2;
+  snapshot_summary(&s, line, 40);
+  CHECK(strcmp(line, "no sources; 0/0 outputs up; fallback nt") == 0);
+}
+
 /* The text rendered a piece at a time is the document's, byte for byte, whatever is empty. */
 static void check_pieces(const struct snapshot *s)
 {
   struct status_text t;
   json_t *doc = status_json(s, 77);
   char *whole = json_dumps(doc, STATUS_JSON_WIRE);
-  size_t steps = 0, n = s->n_sources + s->n_outputs + s->n_trackers;
+  size_t steps = 0, n = s->n_sources + s->n_outputs + s->n_trackers + s->n_fallbacks;
 
   status_text_start(&t, s, 77);
   while (!status_text_step(&t))
@@ -456,14 +632,16 @@ static void pieces(void)
   struct source_report src[2];
   struct output_report out[2];
   struct tracker_report trk[2];
+  struct fallback_report fb[2];
 
-  fill(&s, src, out, trk);
+  fill(&s, src, out, trk, fb);
   check_pieces(&s);
-  for (int mask = 0; mask < 8; mask++) {
-    fill(&s, src, out, trk);
+  for (int mask = 0; mask < 16; mask++) {
+    fill(&s, src, out, trk, fb);
     s.n_sources = mask & 1 ? 0 : 1;
     s.n_outputs = mask & 2 ? 0 : 2;
     s.n_trackers = mask & 4 ? 0 : 1;
+    s.n_fallbacks = mask & 8 ? 0 : 2;
     check_pieces(&s);
   }
 }
@@ -472,6 +650,7 @@ int main(void)
 {
   times();
   document();
+  fallback_details();
   pieces();
   return test_report("status_json");
 }

@@ -119,8 +119,10 @@ static void test_sources_outputs(void)
   CHECK(strstr(orep.target, "unit 203") != NULL);
   CHECK(orep.sent == 1 && orep.invalidated >= 2);
 
-  /* Degraded while the source is lost; the summary says what. */
+  /* Degraded while the source is lost; the summary says what. No fallback is configured: none
+     in the snapshot, none in the summary (test_status_json renders them). */
   snapshot_take(&snap);
+  CHECK(snap.n_fallbacks == 0 && snap.fallbacks != NULL && snap.fallback_names != NULL);
   CHECK(!snapshot_healthy(&snap));
   snapshot_summary(&snap, line, sizeof(line));
   CHECK(strcmp(line, "1 source lost; 1/1 outputs up; tracker ptp LOCKED") == 0);

@@ -9,7 +9,8 @@
 
 static const char doc_text[] =
   "{\"schema\": 1, \"healthy\": false,"
-  " \"summary\": \"1 source ok, 1 lost; 1/2 outputs up; tracker ptp LOCKED\","
+  " \"summary\": \"1 source ok, 1 lost; 1/2 outputs up; tracker ptp LOCKED; fallback ntp: NTP"
+  " (loss: tracker ptp FREERUN; unit failed), fallback lab: PTP (loss: source gps lost)\","
   " \"time\": \"2026-12-07T15:32:00.123456789Z\","
   " \"daemon\": {\"version\": \"1.2.3\", \"config\": \"/etc/refclock-bridge.conf\","
   "   \"config_digest\": \"0123456789abcdef\", \"started\": \"2026-12-04T12:00:00Z\","
@@ -42,12 +43,34 @@ static const char doc_text[] =
   "   \"since\": \"2026-12-07T15:31:00Z\", \"reason\": \"port SLAVE, offset within 100 ns\","
   "   \"port_state\": \"SLAVE\", \"offset_ns\": -12,"
   "   \"grandmaster\": {\"identity\": \"001122.fffe.334455\", \"clock_class\": 6,"
-  "     \"time_traceable\": true}, \"updates\": 345}]}";
+  "     \"time_traceable\": true}, \"updates\": 345}],"
+  " \"fallbacks\": ["
+  "  {\"name\": \"ntp\", \"mode\": \"ntp\", \"since\": \"2026-12-07T15:31:15Z\","
+  "   \"ptp_good\": false, \"loss\": \"tracker ptp FREERUN\", \"wait\": \"none\","
+  "   \"wait_until\": null, \"last_reason\": \"tracker ptp FREERUN for 2 s\","
+  "   \"transitions\": [{\"to\": \"ntp\", \"reason\": \"loss\", \"count\": 1}], \"refused\": 1,"
+  "   \"actions\": ["
+  "    {\"kind\": \"unit\", \"target\": \"chronyd.service\", \"busy\": false, \"ok\": false,"
+  "     \"applied\": 2, \"failures\": 1,"
+  "     \"last_error\": \"start chronyd.service: Unit chronyd.service not found.\","
+  "     \"last_error_time\": \"2026-12-07T15:31:30Z\"},"
+  "    {\"kind\": \"marker\", \"target\": \"/var/run/ptp/insync\", \"busy\": false,"
+  "     \"ok\": true, \"applied\": 2, \"failures\": 0, \"last_error\": null,"
+  "     \"last_error_time\": null}],"
+  "   \"healthy\": false},"
+  "  {\"name\": \"lab\", \"mode\": \"ptp\", \"since\": \"2026-12-07T12:32:00Z\","
+  "   \"ptp_good\": false, \"loss\": \"source gps lost\", \"wait\": \"enter_after\","
+  "   \"wait_until\": \"2026-12-07T15:32:01.623456789Z\", \"last_reason\": null,"
+  "   \"transitions\": [], \"refused\": 0,"
+  "   \"actions\": [{\"kind\": \"hook\", \"target\": \"/usr/local/bin/notify\", \"busy\": true,"
+  "     \"ok\": true, \"applied\": 4, \"failures\": 0}],"
+  "   \"healthy\": true}]}";
 
 static const char golden[] =
   "refclock-bridge 1.2.3, pid 4242, up 3d 03:32:00, config /etc/refclock-bridge.conf (2 "
   "reloads, 1 rejected)\n"
-  "DEGRADED: 1 source ok, 1 lost; 1/2 outputs up; tracker ptp LOCKED\n"
+  "DEGRADED: 1 source ok, 1 lost; 1/2 outputs up; tracker ptp LOCKED; fallback ntp: NTP (loss: "
+  "tracker ptp FREERUN; unit failed), fallback lab: PTP (loss: source gps lost)\n"
   "\n"
   "Source  Kind  State  Last offset   Age  Published  Invalid  Lost  Outages  Last error\n"
   "phc0    phc   ok           +42ns  0.2s     123456        2     0        0  -\n"
@@ -61,7 +84,15 @@ static const char golden[] =
   "\n"
   "Tracker  Kind   State   Port   From master  Class  Updates  Since  Reason\n"
   "ptp      ptp4l  LOCKED  SLAVE        -12ns      6      345    60s  port SLAVE, offset "
-  "within 100 ns\n";
+  "within 100 ns\n"
+  "\n"
+  "Fallback  Mode  Since  PTP   Waiting for  Until    Refused  Loss\n"
+  "ntp       ntp     45s  lost  -            -              1  tracker ptp FREERUN\n"
+  "  unit chronyd.service: FAILED, applied 2, failures 1, last error 30s ago: start "
+  "chronyd.service: Unit chronyd.service not ...\n"
+  "  marker /var/run/ptp/insync: ok, applied 2, failures 0\n"
+  "lab       ptp      3h  lost  enter_after  in 1.5s        0  source gps lost\n"
+  "  hook /usr/local/bin/notify: busy, applied 4, failures 0\n";
 
 static void check_text(const char *got, const char *want, int line)
 {
@@ -92,6 +123,9 @@ static void golden_table(void)
   t = status_table(doc, 100);
   CHECK(strstr(t, "  5m ago: gpsd at localh...\n"));
   CHECK(strstr(t, "  port SLAVE, offset within 100 ns\n"));
+  /* an action's line too, after its head */
+  CHECK(strstr(t, "\n  unit chronyd.service: FAILED, applied 2, failures 1, last error 30s ago: "
+                  "start chronyd.service:...\n"));
   for (char *line = t, *nl; (nl = strchr(line, '\n')); line = nl + 1)
     CHECK(nl - line <= 100 || strncmp(line, "refclock-bridge ", 16) == 0);
   free(t);
@@ -99,6 +133,8 @@ static void golden_table(void)
   t = status_table(doc, 60);
   CHECK(strstr(t, "  5m ago: gpsd at l...\n"));
   CHECK(strstr(t, "  port SLAVE, offse...\n"));
+  CHECK(strstr(t, "\n  unit chronyd.service: FAILED, applied 2, failures 1, last error 30s ago: "
+                  "start ch...\n"));
   CHECK(strstr(t, "\nDEGRADED: 1 source ok, 1 lost; 1/2 outputs up; tracker pt...\n"));
   free(t);
   json_decref(doc);
@@ -161,10 +197,16 @@ static void odd_documents(void)
     " \"last_error_time\": \"1677-09-21T00:12:43.145224192Z\"}}]}",
     "{\"healthy\": true, \"time\": \"1677-09-21T00:12:43.145224192Z\","
     " \"sources\": [{\"last_sample\": {\"time\": \"2262-04-11T23:47:16.854775807Z\"}}]}",
-    "{\"healthy\": true, \"sources\": [1, null, \"x\", [], {\"name\": {}, \"last_sample\": 5,"
+    "{\"healthy\": true, \"time\": \"1677-09-21T00:12:43.145224192Z\","
+    " \"sources\": [1, null, \"x\", [], {\"name\": {}, \"last_sample\": 5,"
     " \"health\": {\"last_error\": 7, \"outages\": 1.5}}],"
     " \"outputs\": [{\"connected\": \"yes\", \"health\": {\"down\": 1}}, 2],"
-    " \"trackers\": [{\"grandmaster\": 1, \"offset_ns\": \"1\", \"since\": null}, true]}",
+    " \"trackers\": [{\"grandmaster\": 1, \"offset_ns\": \"1\", \"since\": null}, true],"
+    " \"fallbacks\": [1, null, {}, {\"actions\": 5, \"wait\": 3, \"ptp_good\": \"yes\"},"
+    " {\"name\": [], \"wait_until\": \"soon\", \"actions\": [1, null, {\"ok\": \"x\","
+    " \"applied\": -1, \"last_error\": 7}, {\"ok\": false, \"last_error\": \"\\n\","
+    " \"last_error_time\": \"1677-09-21T00:12:43.145224192Z\"}]},"
+    " {\"wait_until\": \"2262-04-11T23:47:16.854775807Z\", \"since\": 1}]}",
     "{\"healthy\": true, \"sources\": [{\"name\": \"\\u0001ctl\\u001b[31m\\t\","
     " \"kind\": \"\xc3\xa9\xc3\xa9\xc3\xa9\", \"health\": {\"last_error\":"
     " \"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
