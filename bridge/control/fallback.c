@@ -351,9 +351,13 @@ static void step(struct fallback *f)
 
   if (!f->ready)
     return;
-  good = evaluate(f, &steering);
-  if (good != f->good)
-    report_changed();
+  {
+    char before[sizeof(f->loss)];
+    memcpy(before, f->loss, sizeof(before));
+    good = evaluate(f, &steering);
+    if (good != f->good || strcmp(before, f->loss) != 0)
+      report_changed();
+  }
   f->good = good;
   fallback_fsm_input(&f->fsm, now, good, steering);
   fallback_fsm_step(&f->fsm, now, &st);

@@ -30,6 +30,13 @@ path = $T/chrony/phc0.sock
 [output ntpd]
 type = shm
 unit = 53
+[fallback ntp]
+trackers = ptp
+unit = none
+marker = $T/insync
+enter_after = 1
+exit_after = 1
+min_interval = 1
 CONF
 start_bridge "$T/bridge.conf" FAKEDEV_PTP=/dev/ptp0 FAKEDEV_PTP0=offset_ns=37000123456
 PROM=$METRICS_DIR/refclock-bridge.prom
@@ -42,7 +49,8 @@ pmc_ m "SET GRANDMASTER_SETTINGS_NP $gm" > /dev/null
 complete() {
   grep -q '^refclock_bridge_tracker_utc_offset_seconds{tracker="ptp",kind="ptp4l"} 37$' "$PROM" &&
     grep -q '^refclock_bridge_source_up{source="phc0",kind="phc"} 1$' "$PROM" &&
-    grep -q '^refclock_bridge_source_offset_seconds{' "$PROM"
+    grep -q '^refclock_bridge_source_offset_seconds{' "$PROM" &&
+    grep -q '^refclock_bridge_fallback_mode{fallback="ntp",mode="ptp"} 1$' "$PROM"
 }
 wait_for 30 complete || { cat "$PROM"; fail "no working source and tracker with a UTC offset"; }
 cp "$PROM" "$T/live.prom"
