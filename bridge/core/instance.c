@@ -10,12 +10,12 @@
 #define RETRY_MIN_NS (NS_PER_SEC / 2)
 #define RETRY_MAX_NS (8 * NS_PER_SEC)
 
-static const char *name_of(const void *item)
+const char *instance_name_of(const void *item)
 {
   return ((const struct instance *)item)->name;
 }
 
-static void destroy(void *item)
+void instance_destroy_item(void *item)
 {
   struct instance *i = item;
 
@@ -24,12 +24,6 @@ static void destroy(void *item)
   free(i->digest);
   free(i->name);
   free(i);
-}
-
-static void init_registry(struct instances *set)
-{
-  set->reg.name_of = name_of;
-  set->reg.destroy = destroy;
 }
 
 static bool unchanged(const void *item, const void *ctx)
@@ -45,14 +39,12 @@ static bool unchanged(const void *item, const void *ctx)
 
 void instances_drop_changed(struct instances *set, const struct conf *c)
 {
-  init_registry(set);
   /* Whatever runs during a destroy (watchers, lookups by name) meets live instances only. */
   registry_prune(&set->reg, unchanged, c);
 }
 
 void instances_add_new(struct instances *set, const struct conf *c)
 {
-  init_registry(set);
   for (size_t n = 0; n < conf_count(c); n++) {
     const struct conf_section *s = conf_at(c, n);
     struct instance *i;
@@ -74,13 +66,12 @@ void instances_add_new(struct instances *set, const struct conf *c)
 
 void instances_clear(struct instances *set)
 {
-  init_registry(set);
   registry_clear(&set->reg);
 }
 
 struct instance *instances_find(const struct instances *set, const char *name)
 {
-  return set->reg.name_of ? registry_find(&set->reg, name) : NULL;
+  return registry_find(&set->reg, name);
 }
 
 bool instances_unchanged(const struct instances *set, const struct conf *c, const char *name)

@@ -43,7 +43,12 @@ struct instances {
   struct registry reg;
 };
 
-#define INSTANCES_INIT(k) {.kind = (k)}
+/* The registry's callbacks, for INSTANCES_INIT only. */
+const char *instance_name_of(const void *item);
+void instance_destroy_item(void *item);
+
+#define INSTANCES_INIT(k)                                                                           \
+  {.kind = (k), .reg = {.name_of = instance_name_of, .destroy = instance_destroy_item}}
 
 /* Reload order across kinds is main.c's: drop changed first, add new after. */
 void instances_drop_changed(struct instances *set, const struct conf *c);

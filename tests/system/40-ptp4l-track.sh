@@ -16,12 +16,7 @@ start_chronyd "refclock SOCK $T/chrony/phc0.sock refid PHC0 poll 0 filter 1"
 # comes after that check (linuxptp 4.x locks within about a second).
 ptp4l_start s
 cat > "$T/bridge.conf" <<CONF
-[tracker ptp]
-type = ptp4l
-socket = $T/ptp4l-s
-client_address = $T/bridge-ptp.sock
-max_offset = 100000
-holdover = 2
+$(ptp4l_tracker_conf ptp "holdover = 2")
 [source phc0]
 type = phc
 device = /dev/ptp0

@@ -13,11 +13,7 @@ ptp4l_start m
 cat > "$T/bridge.conf" <<CONF
 [bridge]
 metrics_interval = 1
-[tracker ptp]
-type = ptp4l
-socket = $T/ptp4l-s
-client_address = $T/bridge-ptp.sock
-max_offset = 100000
+$(ptp4l_tracker_conf ptp)
 [source phc0]
 type = phc
 device = /dev/ptp0

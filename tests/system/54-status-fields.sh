@@ -17,12 +17,7 @@ ptp4l_certain
 cat > "$T/bridge.conf" <<CONF
 [bridge]
 log_level = debug
-[tracker ptp]
-type = ptp4l
-socket = $T/ptp4l-s
-client_address = $T/bridge-ptp.sock
-max_offset = 100000
-holdover = 2
+$(ptp4l_tracker_conf ptp "holdover = 2")
 [source phc0]
 type = phc
 device = /dev/ptp0

@@ -41,12 +41,7 @@ ptp4l_certain
 # Locked before the bridge starts: it decides for PTP without passing through NTP.
 wait_for 20 grep -q "to SLAVE" "$T/ptp4l-s.log" || fail "the ptp4l pair never synchronised"
 cat > "$T/bridge.conf" <<CONF
-[tracker ptp0]
-type = ptp4l
-socket = $T/ptp4l-s
-client_address = $T/bridge-ptp.sock
-max_offset = 100000
-holdover = $HOLDOVER
+$(ptp4l_tracker_conf ptp0 "holdover = $HOLDOVER")
 [fallback ntp]
 trackers = ptp0
 enter_after = $ENTER

@@ -291,6 +291,16 @@ ptp4l_start() {
   wait_for 5 test -S "$T/ptp4l-$side" || fail "ptp4l ($side) did not create its socket"
 }
 
+# ptp4l_tracker_conf NAME [EXTRA LINES...]: the [tracker NAME] section that follows the slave
+# of ptp4l_start, for a configuration's heredoc: $(ptp4l_tracker_conf ptp "holdover = 2").
+ptp4l_tracker_conf() {
+  local name=$1
+  shift
+  printf '[tracker %s]\ntype = ptp4l\nsocket = %s\nclient_address = %s\nmax_offset = 100000\n' \
+    "$name" "$T/ptp4l-s" "$T/bridge-$name.sock"
+  [ $# -eq 0 ] || printf '%s\n' "$@"
+}
+
 # pmc_ SIDE COMMAND...: linuxptp's own pmc against one side.
 pmc_() {
   local side=$1 ns bin=$PMC_BIN
