@@ -16,8 +16,9 @@
 #include "bridge/core/util.h"
 #include "ptpstate/tracker.h"
 
-/* Sources have no watch: their state is read this often (and on every tracker transition). */
-#define POLL_NS (NS_PER_SEC / 4)
+/* Sources and port states have no watch: they are read this often (and on every tracker
+   transition). A port that becomes SLAVE hands the clock back to phc2sys -a at once. */
+#define POLL_NS (NS_PER_SEC / 10)
 
 const struct conf_key fallback_keys[] = {
   {.name = "trackers", .type = CONF_REFS, .ref_kind = "tracker"},
@@ -33,7 +34,7 @@ const struct conf_key fallback_keys[] = {
   {.name = "hook", .type = CONF_STRING, .max = 4000},
   {.name = "hook_timeout", .type = CONF_DOUBLE, .def = "10", .min = 0.1, .max = 600},
   {.name = "phc2sys_auto", .type = CONF_BOOL, .def = "no"},
-  {.name = "phc2sys_wait", .type = CONF_DOUBLE, .min = 0, .max = 86400},
+  {.name = "phc2sys_wait", .type = CONF_DOUBLE, .def = "30", .min = 0, .max = 86400},
   {0},
 };
 
@@ -84,6 +85,10 @@ struct fallback {
   struct instance inst;
   char **trackers, **sources;
   size_t n_trackers, n_sources;
+  bool *was_slave;      /* per tracker: its port was SLAVE when last known */
+  int64_t *gone_since;  /* per tracker: CLOCK_MONOTONIC since it is UNKNOWN, 0 if it is not */
+  int64_t *uncal_since; /* per tracker: since its port is UNCALIBRATED, 0 if it is not */
+  int64_t phc2sys_wait_ns;
   bool holdover_is_loss;
   struct fallback_fsm fsm;
   struct fallback_fsm_config fsm_cfg;
@@ -131,25 +136,62 @@ static struct fallback *of(struct instance *i)
 
 /* -------- inputs -------- */
 
-static bool port_steers(const char *port)
+/* phc2sys -a steers the system clock from a PHC while its port is SLAVE, and from no other
+   state: seen with linuxptp 3.1 and 4.2 (tests/system/61). UNCALIBRATED is the step before
+   SLAVE: NTP stops there already, so that phc2sys finds it stopped. */
+static bool port_is(const char *port, const char *state)
 {
-  /* phc2sys -a takes a PHC as its source while its port is SLAVE or UNCALIBRATED. */
-  return port && (strcasecmp(port, "SLAVE") == 0 || strcasecmp(port, "UNCALIBRATED") == 0);
+  return port && strcasecmp(port, state) == 0;
+}
+
+/* What phc2sys -a does with tracker i's port (*claim: 0 nothing, 1 UNCALIBRATED, 2 SLAVE),
+   and whether NTP must hold off for it: while the port is SLAVE, while it is UNCALIBRATED for
+   less than phc2sys_wait (SLAVE may follow at any moment), and while ptp4l is gone for less
+   than phc2sys_wait after a SLAVE port (phc2sys keeps its last port state: linuxptp 4.x gives
+   up after 20-30 s, 3.x never). */
+static bool hold_off_for(struct fallback *f, size_t i, const struct tracker *t, int64_t now,
+                         int *claim)
+{
+  bool slave, uncalibrated;
+  const char *port;
+
+  *claim = 0;
+  if (!t || tracker_state(t) == TRACKER_UNKNOWN) {
+    if (!f->gone_since[i])
+      f->gone_since[i] = now;
+    f->uncal_since[i] = 0;
+    return f->was_slave[i] && now - f->gone_since[i] < f->phc2sys_wait_ns;
+  }
+  port = tracker_port_state(t);
+  slave = port_is(port, "SLAVE");
+  uncalibrated = port_is(port, "UNCALIBRATED");
+  f->was_slave[i] = slave;
+  f->gone_since[i] = 0;
+  if (!uncalibrated)
+    f->uncal_since[i] = 0;
+  else if (!f->uncal_since[i])
+    f->uncal_since[i] = now;
+  *claim = slave ? 2 : uncalibrated ? 1 : 0;
+  return slave || (uncalibrated && now - f->uncal_since[i] < f->phc2sys_wait_ns);
 }
 
 /* Whether everything watched is good; the first thing that is not goes into f->loss. */
-static bool evaluate(struct fallback *f, bool *steering)
+static bool evaluate(struct fallback *f, int64_t now, bool *hold_off, int *claim)
 {
   bool good = true;
 
   f->loss[0] = 0;
-  *steering = false;
+  *hold_off = false;
+  *claim = 0;
   for (size_t i = 0; i < f->n_trackers; i++) {
     struct tracker *t = tracker_find(f->trackers[i]);
     enum tracker_state st = t ? tracker_state(t) : TRACKER_UNKNOWN;
     bool ok = st == TRACKER_LOCKED || (st == TRACKER_HOLDOVER && !f->holdover_is_loss);
-    if (t && port_steers(tracker_port_state(t)))
-      *steering = true;
+    int c = 0;
+    if (f->fsm_cfg.phc2sys_auto && hold_off_for(f, i, t, now, &c))
+      *hold_off = true;
+    if (c > *claim)
+      *claim = c;
     if (!ok && good)
       snprintf(f->loss, sizeof(f->loss), "tracker %s %s", f->trackers[i], tracker_state_name(st));
     good &= ok;
@@ -293,7 +335,8 @@ static const char *reason_text(const struct fallback *f, enum fallback_reason r,
     snprintf(buf, len, "PTP good for %.3g s", (double)f->fsm_cfg.exit_after_ns / 1e9);
     break;
   case FALLBACK_REASON_PHC2SYS:
-    snprintf(buf, len, "phc2sys -a steers again (a port is SLAVE): NTP must stop");
+    snprintf(buf, len, "phc2sys -a takes the clock back (a port is UNCALIBRATED or SLAVE): NTP "
+                       "must stop");
     break;
   case FALLBACK_REASON_DAY0:
     snprintf(buf, len, "NTP was running at start: it stays until PTP is good for %.3g s",
@@ -326,13 +369,9 @@ static void log_wait(struct fallback *f, const struct fallback_step *st, int64_t
                (double)f->fsm_cfg.min_interval_ns / 1e9);
     break;
   case FALLBACK_WAIT_PHC2SYS:
-    if (left < 0)
-      log_notice("fallback %s: PTP lost (%s) but phc2sys -a still steers from a SLAVE port; NTP "
-                 "waits until it stops", f->inst.name, f->loss);
-    else
-      log_notice("fallback %s: PTP lost (%s) but phc2sys -a still steers from a SLAVE port; NTP "
-                 "waits until it stops, at most %.3g s more (phc2sys_wait)", f->inst.name, f->loss,
-                 left);
+    log_notice("fallback %s: PTP lost (%s) but phc2sys -a steers or may soon (a port SLAVE, or "
+               "UNCALIBRATED or ptp4l gone for less than phc2sys_wait); NTP waits", f->inst.name,
+               f->loss);
     break;
   case FALLBACK_WAIT_NONE:
     if (f->fsm.mode == FALLBACK_PTP)
@@ -347,19 +386,20 @@ static void step(struct fallback *f)
 {
   int64_t now = monotonic_ns();
   struct fallback_step st;
-  bool steering, good;
+  bool hold_off, good;
+  int claim;
 
   if (!f->ready)
     return;
   {
     char before[sizeof(f->loss)];
     memcpy(before, f->loss, sizeof(before));
-    good = evaluate(f, &steering);
+    good = evaluate(f, now, &hold_off, &claim);
     if (good != f->good || strcmp(before, f->loss) != 0)
       report_changed();
   }
   f->good = good;
-  fallback_fsm_input(&f->fsm, now, good, steering);
+  fallback_fsm_input(&f->fsm, now, good, hold_off, claim);
   fallback_fsm_step(&f->fsm, now, &st);
   if (st.toggled) {
     char why[REPORT_TEXT_MAX];
@@ -449,9 +489,10 @@ static void fallback_create(struct instance *i, const struct conf_section *s)
   f->fsm_cfg.exit_after_ns = round_to_ns(conf_double(s, "exit_after"));
   f->fsm_cfg.min_interval_ns = round_to_ns(conf_double(s, "min_interval"));
   f->fsm_cfg.phc2sys_auto = conf_bool(s, "phc2sys_auto");
-  f->fsm_cfg.phc2sys_wait_ns = conf_is_set(s, "phc2sys_wait")
-                                   ? round_to_ns(conf_double(s, "phc2sys_wait"))
-                                   : FALLBACK_NEVER;
+  f->phc2sys_wait_ns = round_to_ns(conf_double(s, "phc2sys_wait"));
+  f->was_slave = xnew_array(bool, f->n_trackers + 1);
+  f->gone_since = xnew_array(int64_t, f->n_trackers + 1);
+  f->uncal_since = xnew_array(int64_t, f->n_trackers + 1);
   for (size_t k = 0; k < FALLBACK_ACTIONS_MAX; k++) {
     void *priv = action_drivers[k]->create(s, i->name);
     if (priv)
@@ -498,6 +539,9 @@ static void fallback_destroy(struct instance *i)
     free(f->sources[k]);
   free(f->trackers);
   free(f->sources);
+  free(f->was_slave);
+  free(f->gone_since);
+  free(f->uncal_since);
 }
 
 void fallback_drop_changed(const struct conf *c)
@@ -556,12 +600,63 @@ void fallback_report(size_t i, struct fallback_report *r)
 
 /* -------- safe state -------- */
 
+/* How long safe-state waits for ptp4l's port states before deciding without them. */
+#define SAFE_STATE_PORT_WAIT_NS (3 * NS_PER_SEC)
+
+static struct fallback **safe_all;
+static size_t safe_n;
+static bool safe_decided;
+
+/* With phc2sys -a outside the bridge, NTP starts only if no watched port is SLAVE: else
+   phc2sys steers, and the bridge's next start decides. */
+static void safe_decide(void *arg)
+{
+  (void)arg;
+  if (safe_decided)
+    return;
+  safe_decided = true;
+  for (size_t k = 0; k < safe_n; k++) {
+    struct fallback *f = safe_all[k];
+    int claim = 0;
+    bool hold_off;
+    if (f->fsm_cfg.phc2sys_auto) {
+      evaluate(f, monotonic_ns(), &hold_off, &claim);
+      if (claim == 2) {
+        log_notice("fallback %s: phc2sys -a steers from a SLAVE port: NTP stays off", f->inst.name);
+        safe_state_pending--;
+        continue;
+      }
+    }
+    execute(f, FALLBACK_START, FALLBACK_NTP, "the bridge stopped: NTP is the safe state");
+  }
+  if (safe_state_pending == 0)
+    sched_quit(0);
+}
+
+static void safe_tracker_seen(void *arg, const struct tracker *t, enum tracker_state from,
+                              enum tracker_state to, const char *reason)
+{
+  (void)arg;
+  (void)t;
+  (void)from;
+  (void)to;
+  (void)reason;
+  for (size_t k = 0; k < safe_n; k++)
+    for (size_t i = 0; safe_all[k]->fsm_cfg.phc2sys_auto && i < safe_all[k]->n_trackers; i++) {
+      struct tracker *w = tracker_find(safe_all[k]->trackers[i]);
+      if (!w || tracker_state(w) == TRACKER_UNKNOWN)
+        return;
+    }
+  safe_decide(NULL);
+}
+
 int fallback_safe_state(const struct conf *c)
 {
-  struct fallback **all = xnew_array(struct fallback *, conf_count(c) + 1);
-  size_t n = 0;
+  struct sched_timer *timer = NULL;
+  bool need_ports = false;
   int failed = 0;
 
+  safe_all = xnew_array(struct fallback *, conf_count(c) + 1);
   for (size_t k = 0; k < conf_count(c); k++) {
     const struct conf_section *s = conf_at(c, k);
     struct fallback *f;
@@ -573,20 +668,35 @@ int fallback_safe_state(const struct conf *c)
     health_init(&f->inst.health, "fallback", f->inst.name, NS_PER_SEC, NS_PER_SEC);
     fallback_create(&f->inst, s);
     f->safe_state = true;
-    all[n++] = f;
+    need_ports |= f->fsm_cfg.phc2sys_auto;
+    safe_all[safe_n++] = f;
   }
-  safe_state_pending = n;
-  for (size_t k = 0; k < n; k++)
-    execute(all[k], FALLBACK_START, FALLBACK_NTP, "the bridge stopped: NTP is the safe state");
+  safe_state_pending = safe_n;
+  if (need_ports) {
+    tracker_add_new(c);
+    for (size_t k = 0; k < safe_n; k++)
+      for (size_t i = 0; safe_all[k]->fsm_cfg.phc2sys_auto && i < safe_all[k]->n_trackers; i++)
+        tracker_watch(safe_all[k]->trackers[i], safe_tracker_seen, NULL);
+    timer = sched_timer_new(safe_decide, NULL);
+    sched_timer_after(timer, SAFE_STATE_PORT_WAIT_NS);
+  } else {
+    safe_decide(NULL);
+  }
   if (safe_state_pending > 0 && sched_run() < 0)
     failed++;
-  for (size_t k = 0; k < n; k++) {
-    if (all[k]->any_failed || all[k]->running)
+  for (size_t k = 0; k < safe_n; k++) {
+    struct fallback *f = safe_all[k];
+    if (f->any_failed || f->running)
       failed++;
-    fallback_destroy(&all[k]->inst);
-    free(all[k]->inst.name);
-    free(all[k]);
+    for (size_t i = 0; f->fsm_cfg.phc2sys_auto && i < f->n_trackers; i++)
+      tracker_unwatch(f->trackers[i], safe_tracker_seen, NULL);
+    fallback_destroy(&f->inst);
+    free(f->inst.name);
+    free(f);
   }
-  free(all);
+  if (timer)
+    sched_timer_free(timer);
+  tracker_fini();
+  free(safe_all);
   return failed ? 1 : 0;
 }

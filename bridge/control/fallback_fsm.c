@@ -33,20 +33,21 @@ void fallback_fsm_init(struct fallback_fsm *f, const struct fallback_fsm_config 
   memset(f, 0, sizeof(*f));
   f->cfg = *cfg;
   f->mode = ntp_running ? FALLBACK_NTP : FALLBACK_START;
-  f->good_changed_ns = f->steering_changed_ns = f->entered_ns = now_ns;
+  f->good_changed_ns = f->entered_ns = now_ns;
   f->last_toggle_ns = FALLBACK_NEVER;
 }
 
-void fallback_fsm_input(struct fallback_fsm *f, int64_t now_ns, bool good, bool steering)
+void fallback_fsm_input(struct fallback_fsm *f, int64_t now_ns, bool good, bool hold_off,
+                        int claim)
 {
   if (good != f->good) {
     f->good = good;
     f->good_changed_ns = now_ns;
   }
-  if (steering != f->steering) {
-    f->steering = steering;
-    f->steering_changed_ns = now_ns;
-  }
+  f->hold_off = hold_off;
+  if (claim > f->claim)
+    f->claim_rose_ns = now_ns;
+  f->claim = claim;
 }
 
 /* The time a toggle wanted now may happen at, given min_interval. */
@@ -89,12 +90,9 @@ static void on_loss(struct fallback_fsm *f, int64_t now_ns, struct fallback_step
     hold(f, FALLBACK_WAIT_ENTER_AFTER, enter_at, out);
     return;
   }
-  if (f->cfg.phc2sys_auto && f->steering) {
-    at = add_sat(enter_at, f->cfg.phc2sys_wait_ns);
-    if (now_ns < at) {
-      hold(f, FALLBACK_WAIT_PHC2SYS, at, out);
-      return;
-    }
+  if (f->cfg.phc2sys_auto && f->hold_off) {
+    hold(f, FALLBACK_WAIT_PHC2SYS, FALLBACK_NEVER, out);
+    return;
   }
   at = f->mode == FALLBACK_START ? 0 : allowed_at(f);
   if (now_ns < at) {
@@ -140,9 +138,9 @@ void fallback_fsm_step(struct fallback_fsm *f, int64_t now_ns, struct fallback_s
       on_loss(f, now_ns, out);
     break;
   case FALLBACK_NTP:
-    /* phc2sys -a took the clock back on its own (a port became SLAVE after NTP started): two
-       disciplines at once is worse than any flapping, so NTP stops now. */
-    if (f->cfg.phc2sys_auto && f->steering && f->steering_changed_ns > f->entered_ns)
+    /* phc2sys -a takes the clock back on its own (a port became UNCALIBRATED or SLAVE after NTP
+       started): two disciplines at once is worse than any flapping, so NTP stops now. */
+    if (f->cfg.phc2sys_auto && f->claim > 0 && f->claim_rose_ns > f->entered_ns)
       toggle(f, now_ns, FALLBACK_PTP, FALLBACK_REASON_PHC2SYS, out);
     else if (f->good)
       on_good_in_ntp(f, now_ns, out);

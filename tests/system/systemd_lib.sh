@@ -40,6 +40,10 @@ export XDG_RUNTIME_DIR=$SD_DIR/xdg DBUS_SESSION_BUS_ADDRESS=$SD_BUS
 exec $NOTIME /lib/systemd/systemd --user
 INNER
   chmod 755 "$SD_DIR/inner.sh"
+  printf '#!/usr/bin/python3\nimport sys, time\nopen("%s", "a").write("%%d %%s\\n" %% (time.monotonic_ns() // 1000, sys.argv[1]))\n' \
+    "$SD_DIR/stops" > "$SD_DIR/stamp"
+  chmod 755 "$SD_DIR/stamp"
+  : > "$SD_DIR/stops"
   # Leave the root cgroup first, then a cgroup and mount namespace of our own.
   bash -c "echo \$\$ > $SD_CG/cgroup.procs && exec unshare --cgroup --mount --propagation private $SD_DIR/inner.sh" \
     > "$T/systemd.log" 2>&1 &
@@ -59,6 +63,11 @@ user_unit() {
 }
 
 unit_state() { sd_ show -P ActiveState "$1" 2>/dev/null; }
+# systemd unloads an inactive unit nobody refers to, and its timestamps with it: a unit that
+# must say when it stopped gets "$(stop_stamp NAME)" in [Service], and stopped_us NAME reads
+# the CLOCK_MONOTONIC µs of its last stop (after its process has exited).
+stop_stamp() { echo "ExecStopPost=$SD_DIR/stamp $1"; }
+stopped_us() { awk -v u="$1" '$2 == u {t = $1} END {printf "%.0f\n", t}' "$SD_DIR/stops"; }
 unit_is() { [ "$(unit_state "$1")" = "$2" ]; }
 
 stop_user_systemd() {

@@ -10,13 +10,24 @@
 static struct fallback_fsm_config cfg(void)
 {
   return (struct fallback_fsm_config){.enter_after_ns = S(2), .exit_after_ns = S(60),
-                                      .min_interval_ns = S(10), .phc2sys_wait_ns = FALLBACK_NEVER};
+                                      .min_interval_ns = S(10)};
 }
 
+/* port: 0 none steering, 1 UNCALIBRATED, 2 SLAVE; hold_off as the caller computes it */
+static struct fallback_step at3(struct fallback_fsm *f, double t, bool good, bool hold_off,
+                               int port)
+{
+  struct fallback_step st;
+  fallback_fsm_input(f, S(t), good, hold_off, port);
+  fallback_fsm_step(f, S(t), &st);
+  return st;
+}
+
+/* steering: a SLAVE port */
 static struct fallback_step at(struct fallback_fsm *f, double t, bool good, bool steering)
 {
   struct fallback_step st;
-  fallback_fsm_input(f, S(t), good, steering);
+  fallback_fsm_input(f, S(t), good, steering, steering ? 2 : 0);
   fallback_fsm_step(f, S(t), &st);
   return st;
 }
@@ -137,18 +148,31 @@ static void phc2sys_auto(void)
   st = at(&f, 502, false, true);
   CHECK(st.toggled && st.to == FALLBACK_PTP && st.reason == FALLBACK_REASON_PHC2SYS);
 
-  /* With a bound, NTP starts after it even while the port is SLAVE, and is not then stopped
-     by a steering that was already there. */
-  c.phc2sys_wait_ns = S(5);
+  /* Stuck in UNCALIBRATED: NTP waits (the caller holds off for phc2sys_wait), then starts;
+     the port becoming SLAVE later stops it, before phc2sys steers. */
   fallback_fsm_init(&f, &c, S(0), false);
   at(&f, 0, true, true);
-  st = at(&f, 10, false, true);
-  st = at(&f, 12, false, true);
-  CHECK(st.wait == FALLBACK_WAIT_PHC2SYS && st.next_ns == S(17));
-  st = at(&f, 17, false, true);
+  st = at3(&f, 10, false, true, 1);
+  st = at3(&f, 12, false, true, 1);
+  CHECK(!st.toggled && st.wait == FALLBACK_WAIT_PHC2SYS);
+  st = at3(&f, 40, false, false, 1); /* the caller's phc2sys_wait is over */
   CHECK(st.toggled && st.to == FALLBACK_NTP);
-  st = at(&f, 18, false, true);
+  st = at3(&f, 41, false, false, 1);
   CHECK(!st.toggled);
+  st = at3(&f, 42, false, true, 2); /* SLAVE */
+  CHECK(st.toggled && st.to == FALLBACK_PTP && st.reason == FALLBACK_REASON_PHC2SYS);
+
+  /* LISTENING in NTP, then UNCALIBRATED: NTP stops already (SLAVE comes next), and does not
+     start again while the port is UNCALIBRATED. */
+  fallback_fsm_init(&f, &c, S(0), false);
+  at(&f, 0, true, true);
+  st = at3(&f, 10, false, false, 0);
+  st = at3(&f, 12, false, false, 0);
+  CHECK(st.toggled && st.to == FALLBACK_NTP);
+  st = at3(&f, 15, false, true, 1);
+  CHECK(st.toggled && st.to == FALLBACK_PTP && st.reason == FALLBACK_REASON_PHC2SYS);
+  st = at3(&f, 16, false, true, 1);
+  CHECK(!st.toggled && st.wait == FALLBACK_WAIT_PHC2SYS);
 }
 
 static void names(void)
