@@ -74,7 +74,8 @@ struct action {
   struct fallback *owner;
   const struct fallback_action_ops *ops;
   void *priv;
-  enum fallback_mode applied; /* FALLBACK_START: not yet */
+  enum fallback_mode applied;  /* FALLBACK_START: not yet */
+  enum fallback_mode applying; /* what the running apply brings it to */
   bool ok, busy;
   uint64_t applied_count, failures;
   char last_error[REPORT_TEXT_MAX];
@@ -264,11 +265,13 @@ static void run_next(struct fallback *f)
   while (f->next < f->n_order) {
     struct action *a = &f->actions[f->order[f->next]];
     struct fallback_change ch = {f->inst.name, f->target_from, f->target, f->target_reason};
-    if (a->applied == f->target && a->ok) {
+    /* Done already: a retry reruns only what failed (a failed hook counts as done). */
+    if (a->applied == f->target) {
       f->next++;
       continue;
     }
     a->busy = true;
+    a->applying = f->target;
     report_changed();
     a->ops->apply(a->priv, &ch, action_done, a);
     return;
@@ -285,7 +288,7 @@ static void action_done(void *ctx, bool ok, const char *error)
   a->ok = ok;
   a->applied_count++;
   if (ok || !a->ops->retried)
-    a->applied = f->target;
+    a->applied = a->applying;
   if (!ok) {
     a->failures++;
     a->last_error_ns = realtime_ns();
@@ -329,10 +332,12 @@ static const char *reason_text(const struct fallback *f, enum fallback_reason r,
 {
   switch (r) {
   case FALLBACK_REASON_LOSS:
-    snprintf(buf, len, "PTP lost for %.3g s: %s", (double)f->fsm_cfg.enter_after_ns / 1e9, f->loss);
+    snprintf(buf, len, "PTP lost for %.3g s: %s",
+             (double)(monotonic_ns() - f->fsm.good_changed_ns) / 1e9, f->loss);
     break;
   case FALLBACK_REASON_RECOVERED:
-    snprintf(buf, len, "PTP good for %.3g s", (double)f->fsm_cfg.exit_after_ns / 1e9);
+    snprintf(buf, len, "PTP good for %.3g s",
+             (double)(monotonic_ns() - f->fsm.good_changed_ns) / 1e9);
     break;
   case FALLBACK_REASON_PHC2SYS:
     snprintf(buf, len, "phc2sys -a takes the clock back (a port is UNCALIBRATED or SLAVE): NTP "
