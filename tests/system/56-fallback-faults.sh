@@ -3,8 +3,8 @@
 # with its reason and retried, the daemon stays up and its loop keeps its 4 Hz schedule. The
 # marker and the hook each work alone. An input flapping every second toggles at most once per
 # min_interval. The triggers: a PHC source that vanishes (the fake device), and for the
-# flapping a statime tracker whose stand-in (fakestatime.py) switches between synced and
-# master lost.
+# flapping a statime tracker whose stand-in (fakestatime.py) switches every second between an
+# offset within the threshold and one of 3 s beyond it.
 . "$(dirname "$0")/lib.sh"
 . "$HERE/systemd_lib.sh"
 
@@ -121,10 +121,11 @@ awk '/source phc1: sample at/ {split($1, a, "T"); split(a[2], b, ":"); t = b[1]*
      END { exit bad }' "$T/bridge.log" || fail "the loop missed its schedule"
 note "unknown unit, failed condition, hanging hook: logged, retried, loop on schedule"
 
-# Flapping every second for 16 s: at most one toggle per min_interval (4 s).
+# The offset flapping around the threshold every second for 16 s: at most one toggle per
+# min_interval (4 s).
 wait_for 5 bridge_log_has "fallback flap: start -> ptp" || fail "flap: never PTP"
 for i in $(seq 8); do
-  fixture master-lost; sleep 1
+  fixture offset-3s; sleep 1
   fixture synced; sleep 1
 done
 sleep 5
