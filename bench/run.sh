@@ -17,9 +17,9 @@
 # loopback are used, and for part 6 a veth pair between two network namespaces of our own
 # (rb6m<PID>, rb6s<PID>), deleted on exit. Tunables (seconds): BENCH_SHORT=6 BENCH_LONG=18
 # BENCH_LOAD=30 BENCH_WARMUP=2 BENCH_PPS_SECONDS=65 BENCH_FAULT_SECONDS=120; trials:
-# BENCH_PTP_TRIALS=20 BENCH_PTP_SLOW_TRIALS=5; BENCH_PARTS="1 2 4 5 6 7 8 9 10".
+# BENCH_PTP_TRIALS=20 BENCH_PTP_SLOW_TRIALS=5; BENCH_PARTS="1 2 4 5 6 7 8 9 10 11".
 #
-#   Parts 7 to 10 are scripts of their own, run last, one at a time, and appended to the results:
+#   Parts 7 to 11 are scripts of their own, run last, one at a time, and appended to the results:
 #   7. bench/ptp4l_pushes.sh: linuxptp >= 4.0 TIME_SYNC pushes, last Sync -> HOLDOVER in Sync
 #      intervals and spurious transitions, for stale_syncs 1, 2 and 3
 #   8. bench/statime.sh: a real statime, start -> LOCKED and master killed -> HOLDOVER
@@ -27,6 +27,8 @@
 #      recovery
 #   10. bench/status.sh: status and metrics: instructions per sample with them on and off (and
 #      against phc2sys) with 16 PHCs, status query latency, a metrics write, peak RSS
+#   11. bench/fallback.sh: the NTP fallback with a real systemd and ptp4l pair: PTP lost ->
+#      chronyd active, re-lock -> chronyd stopped, gate closed -> chronyd selects its NTP server
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -39,7 +41,7 @@ PPS_SECS=${BENCH_PPS_SECONDS:-65}
 FAULT_SECS=${BENCH_FAULT_SECONDS:-120}
 PTP_TRIALS=${BENCH_PTP_TRIALS:-20}
 PTP_SLOW_TRIALS=${BENCH_PTP_SLOW_TRIALS:-5}
-PARTS=" ${BENCH_PARTS:-1 2 4 5 6 7 8 9 10} "
+PARTS=" ${BENCH_PARTS:-1 2 4 5 6 7 8 9 10 11} "
 on() { [[ "$PARTS" == *" $1 "* ]]; }
 N_PHC=16
 INJECT_NS=37000123456 # PHC - CLOCK_REALTIME: TAI, 37 s ahead, plus 123456 ns
@@ -60,7 +62,7 @@ BENCH=$(pwd)/bench
 # A run of only some parts (BENCH_PARTS) writes to build/bench/partial/, so that it never
 # replaces the full results (build/bench/results.txt and the part files beside it).
 OUTDIR=$BUILD/bench
-for p in 1 2 4 5 6 7 8 9 10; do on "$p" || { OUTDIR=$BUILD/bench/partial; break; }; done
+for p in 1 2 4 5 6 7 8 9 10 11; do on "$p" || { OUTDIR=$BUILD/bench/partial; break; }; done
 RESULTS=$OUTDIR/results.txt
 FAKEGPSD=$(pwd)/tests/system/fakegpsd.py
 NOTIME=(setpriv --bounding-set -sys_time --)
@@ -1092,7 +1094,7 @@ report() {
 report > "$T/report.txt"
 echo
 cat "$T/report.txt"
-for part in 7:ptp4l_pushes 8:statime 9:ntpd_rs 10:status; do
+for part in 7:ptp4l_pushes 8:statime 9:ntpd_rs 10:status 11:fallback; do
   on "${part%%:*}" || continue
   script=$BENCH/${part#*:}.sh
   { echo; echo "================ part ${part%%:*}: bench/${part#*:}.sh ================"; } >> "$T/report.txt"
