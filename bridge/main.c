@@ -55,6 +55,26 @@ static struct conf *load(char *err, size_t len)
   return config_load(config_path, err, len);
 }
 
+/* The configuration at start-up: NULL after printing its one error message. */
+static struct conf *load_at_start(void)
+{
+  char err[1024];
+  struct conf *c = load(err, sizeof(err));
+
+  if (!c)
+    fprintf(stderr, "refclock-bridge: %s\n", err);
+  return c;
+}
+
+static int start_loop(void)
+{
+  int r = sched_init();
+
+  if (r < 0)
+    fprintf(stderr, "refclock-bridge: cannot create the event loop: %s\n", strerror(-r));
+  return r;
+}
+
 /* 64-bit FNV-1a over the effective values of every section, in file order. */
 static void config_digest(const struct conf *c, char out[17])
 {
@@ -153,7 +173,6 @@ static void reload(void)
 static int safe_state_command(int argc, char **argv)
 {
   static const struct option opts[] = {{"config", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
-  char err[1024];
   sigset_t mask;
   int opt, r;
 
@@ -168,19 +187,15 @@ static int safe_state_command(int argc, char **argv)
     usage(stderr);
     return 2;
   }
-  config = load(err, sizeof(err));
-  if (!config) {
-    fprintf(stderr, "refclock-bridge: %s\n", err);
+  config = load_at_start();
+  if (!config)
     return EXIT_CONFIG;
-  }
   log_init(true, LOG_INFO);
   /* Hooks are reaped through the event loop. */
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);
   sigprocmask(SIG_BLOCK, &mask, NULL);
-  r = sched_init();
-  if (r < 0) {
-    fprintf(stderr, "refclock-bridge: cannot create the event loop: %s\n", strerror(-r));
+  if (start_loop() < 0) {
     conf_free(config);
     return 1;
   }
@@ -211,7 +226,7 @@ int main(int argc, char **argv)
     {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
   };
   bool foreground = false, check_only = false;
-  char err[1024], digest[17];
+  char digest[17];
   sigset_t mask;
   int opt, r;
 
@@ -235,11 +250,9 @@ int main(int argc, char **argv)
   }
 
   /* Everything is validated before any device or socket is opened. */
-  config = load(err, sizeof(err));
-  if (!config) {
-    fprintf(stderr, "refclock-bridge: %s\n", err);
+  config = load_at_start();
+  if (!config)
     return EXIT_CONFIG;
-  }
   if (check_only) {
     printf("%s: configuration OK\n", config_path);
     conf_free(config);
@@ -247,11 +260,8 @@ int main(int argc, char **argv)
   }
 
   log_init(foreground, LOG_INFO);
-  r = sched_init();
-  if (r < 0) {
-    fprintf(stderr, "refclock-bridge: cannot create the event loop: %s\n", strerror(-r));
+  if (start_loop() < 0)
     return 1;
-  }
   sigemptyset(&mask);
   sigaddset(&mask, SIGTERM);
   sigaddset(&mask, SIGINT);

@@ -10,19 +10,7 @@
 
 ENTER=2 EXIT=4 HOLDOVER=1
 start_user_systemd
-mkdir -p "$T/fbchrony"
-cat > "$T/fbchrony/chrony.conf" <<CONF
-pidfile $T/fbchrony/chronyd.pid
-driftfile $T/fbchrony/drift
-cmdport 0
-port 0
-CONF
-user_unit chronyd.service <<UNIT
-[Service]
-ExecStart=/usr/sbin/chronyd -x -d -u root -f $T/fbchrony/chrony.conf
-CapabilityBoundingSet=~CAP_SYS_TIME
-$(stop_stamp chronyd)
-UNIT
+chronyd_user_unit
 user_unit phc2sys-fake.service <<UNIT
 [Service]
 ExecStart=/bin/sleep infinity

@@ -10,15 +10,7 @@
 . "$HERE/phc2sys_lib.sh"
 
 start_user_systemd
-mkdir -p "$T/fbchrony"
-printf 'pidfile %s\ndriftfile %s\ncmdport 0\nport 0\n' "$T/fbchrony/chronyd.pid" "$T/fbchrony/drift" \
-  > "$T/fbchrony/chrony.conf"
-user_unit chronyd.service <<UNIT
-[Service]
-ExecStart=/usr/sbin/chronyd -x -d -u root -f $T/fbchrony/chrony.conf
-CapabilityBoundingSet=~CAP_SYS_TIME
-$(stop_stamp chronyd)
-UNIT
+chronyd_user_unit
 
 bins_for "$(linuxptp_major ptp4l)"
 ptp_netns_setup

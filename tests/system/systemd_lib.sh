@@ -62,6 +62,20 @@ user_unit() {
   sd_ daemon-reload
 }
 
+# chronyd_user_unit: chronyd.service, a real chronyd (-x, CAP_SYS_TIME dropped) of its own
+# under $T/fbchrony that says when it stopped.
+chronyd_user_unit() {
+  mkdir -p "$T/fbchrony"
+  printf 'pidfile %s\ndriftfile %s\ncmdport 0\nport 0\n' "$T/fbchrony/chronyd.pid" \
+    "$T/fbchrony/drift" > "$T/fbchrony/chrony.conf"
+  user_unit chronyd.service <<UNIT
+[Service]
+ExecStart=/usr/sbin/chronyd -x -d -u root -f $T/fbchrony/chrony.conf
+CapabilityBoundingSet=~CAP_SYS_TIME
+$(stop_stamp chronyd)
+UNIT
+}
+
 unit_state() { sd_ show -P ActiveState "$1" 2>/dev/null; }
 # systemd unloads an inactive unit nobody refers to, and its timestamps with it: a unit that
 # must say when it stopped gets "$(stop_stamp NAME)" in [Service], and stopped_us NAME reads
