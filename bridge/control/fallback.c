@@ -301,14 +301,12 @@ static void action_done(void *ctx, bool ok, const char *error)
   }
   report_changed();
   f->next++;
-  /* A newer decision waits for the running action only, not the rest of the old one. */
-  if (f->again) {
-    f->running = false;
-    f->again = false;
-    execute(f, f->target_from, f->target, f->target_reason);
-    return;
-  }
-  run_next(f);
+  /* A newer decision waits for the running action only, not the rest of the old one:
+     finished() starts it. */
+  if (f->again)
+    finished(f);
+  else
+    run_next(f);
 }
 
 static void retry(void *arg)
