@@ -34,7 +34,7 @@ runtime_pkgs() {
     | xargs -r readlink -f | xargs -r dpkg -S 2>/dev/null | cut -d: -f1 | sort -u | grep -v '^libc6$'
   echo polkitd
 }
-PKGS="systemd systemd-sysv dbus chrony polkitd $(runtime_pkgs | sort -u | tr '\n' ' ')"
+PKGS="systemd systemd-sysv dbus chrony polkitd procps $(runtime_pkgs | sort -u | tr '\n' ' ')"
 ns_root $PKGS
 ns_copy
 R=$NS_ROOT
@@ -50,6 +50,9 @@ else
   install -D -m 644 "$SRC/systemd/refclock-bridge.polkit.rules" \
     "$R/usr/share/polkit-1/rules.d/60-refclock-bridge.rules"
   ns_chroot systemd-sysusers > /dev/null
+  mkdir -p "$R/etc/systemd/system/chrony.service.d"
+  printf '[Service]\nExecStartPost=+/bin/sh -c "chgrp _refclock-bridge %s; chmod g+w %s"\n' \
+    /run/chrony.phc0.sock /run/chrony.phc0.sock > "$R/etc/systemd/system/chrony.service.d/20-standin.conf"
   ns_chroot systemctl enable refclock-bridge.service > /dev/null 2>&1
 fi
 ns_chroot getent passwd _refclock-bridge > /dev/null || fail "no user _refclock-bridge"
@@ -59,7 +62,7 @@ ns_chroot getent passwd _refclock-bridge > /dev/null || fail "no user _refclock-
 mkdir -p "$R/etc/systemd/system/chrony.service.d"
 printf '[Unit]\nConditionCapability=\n' > "$R/etc/systemd/system/chrony.service.d/10-test.conf"
 echo 'DAEMON_OPTS="-F 1 -x"' > "$R/etc/default/chrony"
-SOCK=/run/chrony/refclock-bridge-phc0.sock
+SOCK=/run/chrony.phc0.sock
 cat > "$R/etc/chrony/chrony.conf" <<CONF
 driftfile /var/lib/chrony/chrony.drift
 logdir /var/log/chrony
@@ -156,14 +159,14 @@ bridge_conf 1 > "$R/etc/refclock-bridge.conf"
 ns_ systemctl reload refclock-bridge.service || failj "reload of a good file failed"
 jr_has() { jr | grep -qi -- "$1"; }
 wait_for 10 jr_has reload || failj "the daemon logged no reload"
-printf '[source phc0]\ntype = phc\ninterval = fast\n' > "$R/etc/refclock-bridge.conf"
+bridge_conf fast > "$R/etc/refclock-bridge.conf"
 if ns_ systemctl reload refclock-bridge.service 2> "$T/reload-bad.out"; then
   fail "reload of a bad file succeeded"
 fi
 active refclock-bridge.service active || failj "a bad reload stopped the daemon"
 [ "$(ns_ systemctl show -P MainPID refclock-bridge.service)" = "$pid" ] \
   || fail "the daemon was restarted by reload"
-jr_has interval || failj "the bad file's key is not named in the journal"
+jr_has 'phc0\] interval' || failj "the bad file's key is not named in the journal"
 bridge_conf 1 > "$R/etc/refclock-bridge.conf"
 
 note "stop: safe-state starts NTP again"

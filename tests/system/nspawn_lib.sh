@@ -133,16 +133,16 @@ ns_() {
 
 ns_poweroff() {
   [ -n "$NS_PID" ] || return 0
-  ns_ systemctl poweroff --no-block >/dev/null 2>&1
+  ns_ systemctl poweroff --no-block >/dev/null 2>&1 || true
   local i
   for i in $(seq 100); do kill -0 "$NS_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$NS_PID" 2>/dev/null
-  wait "$NS_PID" 2>/dev/null
+  kill -9 "$NS_PID" 2>/dev/null || true
+  wait "$NS_PID" 2>/dev/null || true
   NS_PID=
   if [ -d "$NS_CG" ]; then
-    find "$NS_CG" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -9 2>/dev/null
+    find "$NS_CG" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -9 2>/dev/null || true
     sleep 0.2
-    find "$NS_CG" -depth -type d -exec rmdir {} \; 2>/dev/null
+    find "$NS_CG" -depth -type d -exec rmdir {} \; 2>/dev/null || true
   fi
   [ -z "$NS_CG2_MOUNT" ] || umount "$NS_CG2_MOUNT"
   NS_CG2_MOUNT=
