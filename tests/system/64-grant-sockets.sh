@@ -114,7 +114,7 @@ note "grant-sockets --group nogroup --wait 1 (as root)"
 grant -c "$T/bridge.conf" --group nogroup --wait 1
 [ "$GRANT_RC" = 0 ] || fail "grant-sockets: rc $GRANT_RC, want 0"
 echo "took ${GRANT_MS} ms"
-[ "$GRANT_MS" -ge 900 ] && [ "$GRANT_MS" -lt 1800 ] || fail "--wait 1 with a missing path took $GRANT_MS ms"
+[ "$GRANT_MS" -ge 900 ] && [ "$GRANT_MS" -lt 2000 ] || fail "--wait 1 with a missing path took $GRANT_MS ms"
 said "output chrony: $T/chrony.phc0.sock: group nogroup, mode 0755 -> 0775"
 [ "$(mode_of "$T/chrony.phc0.sock")" = "root:nogroup 775" ] || fail "socket is $(mode_of "$T/chrony.phc0.sock")"
 said "output hidden: $T/chrony/phc1.sock: group nogroup, mode 0755 -> 0775"
@@ -139,7 +139,7 @@ awk -v d="$d" 'BEGIN{exit !(d <= 10)}' || fail "offset error $d ns > 10 ns"
 
 note "again with --wait 0: at once, nothing left to change"
 grant -c "$T/bridge.conf" --group nogroup --wait 0
-[ "$GRANT_RC" = 0 ] && [ "$GRANT_MS" -lt 500 ] || fail "--wait 0: rc $GRANT_RC in $GRANT_MS ms"
+[ "$GRANT_RC" = 0 ] && [ "$GRANT_MS" -lt 800 ] || fail "--wait 0: rc $GRANT_RC in $GRANT_MS ms"
 said "output chrony: $T/chrony.phc0.sock: group nogroup, mode 0775 -> 0775"
 kill -0 "$BRIDGE_PID" || fail "bridge exited"
 echo ok
