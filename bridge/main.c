@@ -8,6 +8,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "bridge/control/fallback.h"
+#include "bridge/control/grant_sockets.h"
 #include "bridge/control/metrics_file.h"
 #include "bridge/control/snapshot.h"
 #include "bridge/control/status_command.h"
@@ -42,6 +43,7 @@ static void usage(FILE *f)
           "Usage: refclock-bridge [OPTIONS]\n"
           "       refclock-bridge status [--json] [-c FILE | -s SOCKET]\n"
           "       refclock-bridge safe-state [-c FILE]\n"
+          "       refclock-bridge grant-sockets [-c FILE] [--group NAME] [--wait SECONDS]\n"
           "Feeds PHC, GNSS and PPS time to chronyd, ntpd and ntpd-rs.\n\n"
           "  -c, --config FILE   configuration file (default " DEFAULT_CONFIG ")\n"
           "  -f, --foreground    log to stderr instead of the journal\n"
@@ -234,6 +236,8 @@ int main(int argc, char **argv)
     return status_command(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "safe-state") == 0)
     return safe_state_command(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "grant-sockets") == 0)
+    return grant_sockets_command(argc - 1, argv + 1);
   while ((opt = getopt_long(argc, argv, "c:fvh", opts, NULL)) != -1) {
     switch (opt) {
     case 'c': config_path = optarg; break;
