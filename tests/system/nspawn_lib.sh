@@ -1,0 +1,154 @@
+# A booted Debian for tests: systemd-nspawn -b of a debootstrapped root of the running release
+# (testbed.md §4b), in a cgroup subtree of its own inside cgroup, mount and PID namespaces;
+# never systemd in the host's root cgroup (/proc/1/cgroup is checked unchanged at the end).
+# ns_root PKGS...   the cached minimal root with these packages (made once, ~1 min)
+# ns_copy           a private copy of it at $NS_ROOT, to install into and configure
+# ns_boot / ns_ RUN... / ns_poweroff
+# Commands inside run through nsenter with CAP_SYS_TIME dropped (nsenter keeps the caller's
+# bounding set; the container's own init has none).
+NS_CACHE_DIR=${NS_CACHE_DIR:-/var/cache/refclock-bridge-test}
+NS_DIR=$T/ns
+NS_ROOT=$NS_DIR/root
+NS_PID=
+NS_INIT=
+NS_CG=
+NS_CG2_MOUNT=
+NS_PID1_CGROUP=$(cat /proc/1/cgroup)
+
+ns_mirror() {
+  local m
+  m=$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
+    | grep -v security | head -n 1 | sed -E 's/^URIs: *//; s/^deb (\[[^]]*\] )?//; s/ .*//')
+  echo "${m:-http://deb.debian.org/debian}"
+}
+
+# ns_root PKGS...: sets NS_CACHE to a minimal root of this release with PKGS, kept under
+# $NS_CACHE_DIR by release and package list. Its package scripts never start services.
+ns_root() {
+  command -v debootstrap >/dev/null || skip "debootstrap is not installed (make deps)"
+  command -v systemd-nspawn >/dev/null || skip "systemd-nspawn is not installed (make deps)"
+  local codename key lock
+  codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+  key=$(echo "$*" | tr ' ' '\n' | sort -u | md5sum | cut -c1-8)
+  NS_CACHE=$NS_CACHE_DIR/nspawn-$codename-$key
+  mkdir -p "$NS_CACHE_DIR"
+  exec 8> "$NS_CACHE.lock"
+  flock 8
+  if [ ! -e "$NS_CACHE/.ready" ]; then
+    local start; start=$(date +%s)
+    rm -rf "$NS_CACHE" "$NS_CACHE.new"
+    note "debootstrap $codename with $* (once; cached in $NS_CACHE)"
+    # debootstrap does not resolve virtual packages (polkitd's logind): apt adds the rest.
+    debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus "$codename" \
+      "$NS_CACHE.new" "$(ns_mirror)" > "$T/debootstrap.log" 2>&1 \
+      || { tail -n 20 "$T/debootstrap.log"; fail "debootstrap $codename failed"; }
+    echo "deb $(ns_mirror) $codename main" > "$NS_CACHE.new/etc/apt/sources.list"
+    cp /etc/resolv.conf "$NS_CACHE.new/etc/resolv.conf"
+    printf '#!/bin/sh\nexit 101\n' > "$NS_CACHE.new/usr/sbin/policy-rc.d"
+    chmod 755 "$NS_CACHE.new/usr/sbin/policy-rc.d"
+    { ns_chroot_in "$NS_CACHE.new" apt-get update -q &&
+      ns_chroot_in "$NS_CACHE.new" apt-get install -y -q --no-install-recommends "$@"; } \
+      >> "$T/debootstrap.log" 2>&1 \
+      || { tail -n 20 "$T/debootstrap.log"; fail "apt-get install $* in the $codename root failed"; }
+    # Nobody reads them here; the copy per test gets smaller and faster.
+    rm -rf "$NS_CACHE.new"/usr/share/{doc,man,info,locale} "$NS_CACHE.new"/var/cache/apt/*.bin \
+      "$NS_CACHE.new"/var/cache/apt/archives/*.deb "$NS_CACHE.new"/var/lib/apt/lists/*_Packages
+    touch "$NS_CACHE.new/.ready"
+    mv "$NS_CACHE.new" "$NS_CACHE"
+    note "root made in $(( $(date +%s) - start )) s"
+  fi
+  flock -u 8
+}
+
+ns_copy() {
+  mkdir -p "$NS_DIR"
+  cp -a "$NS_CACHE" "$NS_ROOT"
+}
+
+# ns_chroot_in DIR CMD...: in a root that is not running (package installation), with its own
+# /proc (package scripts need one) in a private mount namespace, CAP_SYS_TIME dropped.
+ns_chroot_in() {
+  local dir=$1
+  shift
+  unshare --mount --propagation private bash -c 'mount -t proc proc "$1/proc" && exec "${@:2}"' \
+    ns_chroot "$dir" $NOTIME chroot "$dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+    DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 "$@"
+}
+ns_chroot() { ns_chroot_in "$NS_ROOT" "$@"; }
+
+# The cgroup2 hierarchy: the host's (hybrid: .../unified; pure v2: /sys/fs/cgroup), or one
+# mounted here (a chroot with a bare /sys, as in the Debian 13 run).
+ns_cgroup2_root() {
+  local m
+  for m in /sys/fs/cgroup/unified /sys/fs/cgroup; do
+    [ "$(stat -f -c %T "$m" 2>/dev/null)" = cgroup2fs ] && { echo "$m"; return; }
+  done
+  mkdir -p "$T/nscg2"
+  mount -t cgroup2 cgroup2 "$T/nscg2" || fail "cannot mount cgroup2"
+  NS_CG2_MOUNT=$T/nscg2
+  echo "$T/nscg2"
+}
+
+# ns_boot [NSPAWN OPTIONS...]: boots $NS_ROOT and waits until its manager has finished
+# starting up. Sets NS_INIT, the container's PID 1 as this host sees it.
+ns_boot() {
+  NS_CG=$(ns_cgroup2_root)/rbtest-ns-$$
+  mkdir -p "$NS_CG"
+  cat > "$NS_DIR/inner.sh" <<INNER
+#!/bin/bash
+set -e
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+mkdir -p /run/systemd/nspawn
+exec $NOTIME systemd-nspawn -D "$NS_ROOT" -b -M rbtest$$ --register=no --keep-unit \
+  --private-network --console=pipe $*
+INNER
+  chmod 755 "$NS_DIR/inner.sh"
+  # Leave the root cgroup first; then cgroup, mount and PID namespaces (nspawn reads
+  # /proc/1/cgroup, which must be the namespace's own).
+  bash -c "echo \$\$ > $NS_CG/cgroup.procs && exec unshare --cgroup --mount --propagation private \
+    --pid --fork --mount-proc $NS_DIR/inner.sh" > "$T/nspawn.log" 2>&1 < /dev/null &
+  NS_PID=$!
+  local nspawn i
+  for i in $(seq 100); do
+    nspawn=$(pgrep -P "$NS_PID" || true)
+    [ -n "$nspawn" ] && NS_INIT=$(pgrep -P "${nspawn%%$'\n'*}" || true)
+    NS_INIT=${NS_INIT%%$'\n'*}
+    [ -n "$NS_INIT" ] && break
+    sleep 0.1
+  done
+  [ -n "$NS_INIT" ] || fail "the container did not start"
+  # "running" or "degraded" (a unit of the minimal image may fail): booted either way.
+  local s deadline=$(( $(date +%s) + 60 ))
+  until s=$(ns_ systemctl is-system-running 2>/dev/null); [ "$s" = running ] || [ "$s" = degraded ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || fail "the container did not finish booting: $s"
+    sleep 0.2
+  done
+}
+
+# ns_ CMD...: runs in the booted container (all its namespaces), CAP_SYS_TIME dropped.
+ns_() {
+  nsenter -t "$NS_INIT" -a setpriv --bounding-set -sys_time -- \
+    /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"
+}
+
+ns_poweroff() {
+  [ -n "$NS_PID" ] || return 0
+  ns_ systemctl poweroff --no-block >/dev/null 2>&1
+  local i
+  for i in $(seq 100); do kill -0 "$NS_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$NS_PID" 2>/dev/null
+  wait "$NS_PID" 2>/dev/null
+  NS_PID=
+  if [ -d "$NS_CG" ]; then
+    find "$NS_CG" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -9 2>/dev/null
+    sleep 0.2
+    find "$NS_CG" -depth -type d -exec rmdir {} \; 2>/dev/null
+  fi
+  [ -z "$NS_CG2_MOUNT" ] || umount "$NS_CG2_MOUNT"
+  NS_CG2_MOUNT=
+  # nspawn leaves its lock and propagation directories behind (testbed.md §4b).
+  rm -rf /run/systemd/nspawn
+  [ "$(cat /proc/1/cgroup)" = "$NS_PID1_CGROUP" ] || echo "FAIL: /proc/1/cgroup changed"
+}
+# Whatever failed, under errexit or not, the container goes.
+trap 'set +e; ns_poweroff; cleanup' EXIT
