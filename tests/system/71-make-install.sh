@@ -2,7 +2,8 @@
 # `make install` and the package ship the same files: `make install DESTDIR=... PREFIX=/usr`
 # gives exactly the .deb's file set (`make deb`; the .deb's own changelog and copyright aside,
 # its man pages gzipped, and on Debian 12 its unit and udev rule under /lib), with the same
-# contents but the binary's. The unit's ExecStartPre/ExecStart/ExecStopPost name the installed
+# contents but the binary's. Every Exec*= line of the unit that runs the bridge (ExecStart,
+# ExecReload's check, ExecStopPost's safe-state; ExecStartPre if any) names the installed
 # binary for PREFIX=/usr and /usr/local; `make uninstall` with the same variables leaves no
 # file behind but an edited configuration, and install never overwrites a configuration.
 # rb: runs no bridge
@@ -39,8 +40,8 @@ if files_of "$T/deb" | grep -q '^/lib/'; then
   note "the .deb has files under /lib: $(files_of "$T/deb" | grep '^/lib/' | tr '\n' ' ')"
 fi
 
-# unit_paths UNIT: the first word of each ExecStartPre, ExecStart and ExecStopPost line.
-unit_paths() { sed -nE 's/^(ExecStartPre|ExecStart|ExecStopPost)=-?([^ ]*).*/\1 \2/p' "$1"; }
+# unit_paths UNIT: the program of each Exec*= line that runs the bridge.
+unit_paths() { sed -nE 's/^(Exec[A-Za-z]*)=[-@:+!]*([^ ]*refclock-bridge) .*/\1 \2/p' "$1"; }
 
 check_prefix() { # PREFIX UNITDIR
   local prefix=$1 unitdir=$2 d=$T/install-${1//\//_} unit n
@@ -55,9 +56,14 @@ check_prefix() { # PREFIX UNITDIR
     [ -x "$d$path" ] || fail "PREFIX=$prefix: $key names $path, which is not installed"
     n=$((n + 1))
   done < <(unit_paths "$unit")
-  [ "$n" -eq 3 ] || fail "PREFIX=$prefix: $n of ExecStartPre/ExecStart/ExecStopPost found"
+  for key in ExecStart ExecStopPost; do
+    unit_paths "$unit" | grep -q "^$key " || fail "PREFIX=$prefix: no $key= runs the bridge"
+  done
+  [ "$n" -ge 3 ] || fail "PREFIX=$prefix: only $n Exec lines run the bridge"
   grep -q ' -c /etc/refclock-bridge.conf' "$unit" || fail "the unit does not read /etc/refclock-bridge.conf"
-  grep -q '/usr/local/sbin' "$unit" && [ "$prefix" != /usr/local ] && fail "PREFIX=$prefix: /usr/local/sbin left in the unit"
+  if [ "$prefix" != /usr/local ] && grep -v '^#' "$unit" | grep -q '/usr/local/sbin'; then
+    fail "PREFIX=$prefix: /usr/local/sbin left in the unit"
+  fi
   cmp -s "$d/etc/refclock-bridge.conf" "$REPO/examples/refclock-bridge.default.conf" \
     || fail "PREFIX=$prefix: /etc/refclock-bridge.conf is not the default"
   unit_paths "$unit" | sed 's/^/    /'
