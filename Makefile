@@ -148,6 +148,8 @@ bench: deps
 EXAMPLES := $(shell cd examples && find . -type f | sed 's|^\./||' | LC_ALL=C sort)
 UNIT_SED := -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
 	-e 's|/etc/refclock-bridge\.conf|$(SYSCONFDIR)/refclock-bridge.conf|g'
+# Drop-ins for the consumers that bind the bridge's SOCK sockets as root (grant-sockets).
+CONSUMER_DROPINS := chrony.service ntpd-rs.service
 install: all
 	install -D -m 0755 $(BUILD)/refclock-bridge $(DESTDIR)$(SBINDIR)/refclock-bridge
 	install -D -m 0644 man/refclock-bridge.8 $(DESTDIR)$(MANDIR)/man8/refclock-bridge.8
@@ -155,6 +157,11 @@ install: all
 	mkdir -p $(DESTDIR)$(UNITDIR)
 	sed $(UNIT_SED) systemd/refclock-bridge.service > $(DESTDIR)$(UNITDIR)/refclock-bridge.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/refclock-bridge.service
+	for d in $(CONSUMER_DROPINS); do \
+	  mkdir -p $(DESTDIR)$(UNITDIR)/$$d.d && \
+	  sed $(UNIT_SED) systemd/$$d.d/refclock-bridge.conf > $(DESTDIR)$(UNITDIR)/$$d.d/refclock-bridge.conf && \
+	  chmod 0644 $(DESTDIR)$(UNITDIR)/$$d.d/refclock-bridge.conf || exit 1; \
+	done
 	install -D -m 0644 systemd/refclock-bridge.sysusers $(DESTDIR)$(SYSUSERSDIR)/refclock-bridge.conf
 	install -D -m 0644 systemd/refclock-bridge.tmpfiles $(DESTDIR)$(TMPFILESDIR)/refclock-bridge.conf
 	install -D -m 0644 systemd/60-refclock-bridge.rules \
@@ -177,11 +184,13 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/refclock-bridge \
 		$(DESTDIR)$(MANDIR)/man8/refclock-bridge.8 $(DESTDIR)$(MANDIR)/man5/refclock-bridge.conf.5 \
 		$(DESTDIR)$(UNITDIR)/refclock-bridge.service \
+		$(foreach d,$(CONSUMER_DROPINS),$(DESTDIR)$(UNITDIR)/$(d).d/refclock-bridge.conf) \
 		$(DESTDIR)$(SYSUSERSDIR)/refclock-bridge.conf $(DESTDIR)$(TMPFILESDIR)/refclock-bridge.conf \
 		$(DESTDIR)$(UDEVRULESDIR)/60-refclock-bridge.rules \
 		$(DESTDIR)$(POLKITRULESDIR)/60-refclock-bridge.rules \
 		$(DESTDIR)$(DATADIR)/grafana/refclock-bridge.json
 	rm -rf $(DESTDIR)$(DOCDIR)/examples
+	-rmdir $(foreach d,$(CONSUMER_DROPINS),$(DESTDIR)$(UNITDIR)/$(d).d) 2>/dev/null
 	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/grafana $(DESTDIR)$(DATADIR) 2>/dev/null
 	@conf=$(DESTDIR)$(SYSCONFDIR)/refclock-bridge.conf; \
 	if cmp -s examples/refclock-bridge.default.conf $$conf; then echo "rm -f $$conf"; rm -f $$conf; \

@@ -15,46 +15,23 @@ SRC=$(readlink -f "$HERE/../..")
 
 [ "$(id -u)" = 0 ] || skip "needs root (debootstrap, nspawn)"
 
-# The .deb (make deb), or until it builds here, make install into the root as a stand-in.
-DEB=
-if make -s -C "$SRC" -n deb >/dev/null 2>&1; then
-  make -s -C "$SRC" deb > "$T/deb.log" 2>&1 || fail "make deb: $(tail -n 5 "$T/deb.log")"
-  DEB=$(ls -t "$SRC"/build/deb/refclock-bridge_*.deb | head -n 1)
-fi
-# What the bridge needs at run time: the package's Depends, or the libraries' packages.
+# The package (make deb), and what it needs at run time: its Depends and Recommends.
+make -s -C "$SRC" deb > "$T/deb.log" 2>&1 || fail "make deb: $(tail -n 5 "$T/deb.log")"
+DEB=$(ls -t "$SRC"/build/deb/refclock-bridge_*.deb | head -n 1)
 runtime_pkgs() {
-  if [ -n "$DEB" ]; then
-    dpkg-deb -f "$DEB" Depends | tr ',' '\n' | sed -E 's/\|.*//; s/\(.*\)//; s/ //g' | grep .
-    dpkg-deb -f "$DEB" Recommends | tr ',' '\n' | sed -E 's/\|.*//; s/\(.*\)//; s/ //g' | grep .
-    return
-  fi
-  local gps
-  gps=$(strings "$RB_BIN" | grep -m1 '^libgps\.so\.[0-9]*$')
-  { ldd "$RB_BIN" | awk '/=> \// {print $3}'; ldconfig -p | awk -v s="$gps" '$1 == s {print $NF; exit}'; } \
-    | xargs -r readlink -f | xargs -r dpkg -S 2>/dev/null | cut -d: -f1 | sort -u | grep -v '^libc6$'
-  echo polkitd
+  local f
+  for f in Depends Recommends; do
+    dpkg-deb -f "$DEB" "$f" | tr ',' '\n' | sed -E 's/\|.*//; s/\(.*\)//; s/ //g' | grep .
+  done
 }
 PKGS="systemd systemd-sysv dbus chrony polkitd procps $(runtime_pkgs | sort -u | tr '\n' ' ')"
 ns_root $PKGS
 ns_copy
 R=$NS_ROOT
 
-note "install ${DEB:+$(basename "$DEB")}${DEB:-make install (no make deb yet)}"
-if [ -n "$DEB" ]; then
-  cp "$DEB" "$R/tmp/rb.deb"
-  ns_chroot dpkg -i /tmp/rb.deb > "$T/dpkg.log" 2>&1 || fail "dpkg -i: $(tail -n 10 "$T/dpkg.log")"
-else
-  make -s -C "$SRC" install DESTDIR="$R" PREFIX=/usr > "$T/install.log" 2>&1 \
-    || fail "make install: $(tail -n 5 "$T/install.log")"
-  install -D -m 644 "$SRC/systemd/refclock-bridge.sysusers" "$R/usr/lib/sysusers.d/refclock-bridge.conf"
-  install -D -m 644 "$SRC/systemd/refclock-bridge.polkit.rules" \
-    "$R/usr/share/polkit-1/rules.d/60-refclock-bridge.rules"
-  ns_chroot systemd-sysusers > /dev/null
-  mkdir -p "$R/etc/systemd/system/chrony.service.d"
-  printf '[Service]\nExecStartPost=+/bin/sh -c "chgrp _refclock-bridge %s; chmod g+w %s"\n' \
-    /run/chrony.phc0.sock /run/chrony.phc0.sock > "$R/etc/systemd/system/chrony.service.d/20-standin.conf"
-  ns_chroot systemctl enable refclock-bridge.service > /dev/null 2>&1
-fi
+note "install $(basename "$DEB")"
+cp "$DEB" "$R/tmp/rb.deb"
+ns_chroot dpkg -i /tmp/rb.deb > "$T/dpkg.log" 2>&1 || fail "dpkg -i: $(tail -n 10 "$T/dpkg.log")"
 ns_chroot getent passwd _refclock-bridge > /dev/null || fail "no user _refclock-bridge"
 
 # chronyd as Debian runs it (as _chrony, seccomp on), but never steering: -x, and a container

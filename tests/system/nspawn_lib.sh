@@ -76,23 +76,33 @@ ns_chroot_in() {
 }
 ns_chroot() { ns_chroot_in "$NS_ROOT" "$@"; }
 
-# The cgroup2 hierarchy: the host's (hybrid: .../unified; pure v2: /sys/fs/cgroup), or one
-# mounted here (a chroot with a bare /sys, as in the Debian 13 run).
+# NS_CG2: the cgroup2 hierarchy: the host's (hybrid: .../unified; pure v2: /sys/fs/cgroup),
+# or one mounted here (a chroot with a bare /sys, as in the Debian 13 run).
 ns_cgroup2_root() {
   local m
   for m in /sys/fs/cgroup/unified /sys/fs/cgroup; do
-    [ "$(stat -f -c %T "$m" 2>/dev/null)" = cgroup2fs ] && { echo "$m"; return; }
+    [ "$(stat -f -c %T "$m" 2>/dev/null)" = cgroup2fs ] && { NS_CG2=$m; return; }
   done
   mkdir -p "$T/nscg2"
   mount -t cgroup2 cgroup2 "$T/nscg2" || fail "cannot mount cgroup2"
-  NS_CG2_MOUNT=$T/nscg2
-  echo "$T/nscg2"
+  NS_CG2_MOUNT=$T/nscg2 NS_CG2=$T/nscg2
+}
+
+# ns_find_init PID: the first process below PID whose command is systemd.
+ns_find_init() {
+  local c
+  for c in $(pgrep -P "$1"); do
+    [ "$(cat "/proc/$c/comm" 2>/dev/null)" = systemd ] && { echo "$c"; return 0; }
+    ns_find_init "$c" && return 0
+  done
+  return 1
 }
 
 # ns_boot [NSPAWN OPTIONS...]: boots $NS_ROOT and waits until its manager has finished
 # starting up. Sets NS_INIT, the container's PID 1 as this host sees it.
 ns_boot() {
-  NS_CG=$(ns_cgroup2_root)/rbtest-ns-$$
+  ns_cgroup2_root
+  NS_CG=$NS_CG2/rbtest-ns-$$
   mkdir -p "$NS_CG"
   cat > "$NS_DIR/inner.sh" <<INNER
 #!/bin/bash
@@ -108,12 +118,10 @@ INNER
   bash -c "echo \$\$ > $NS_CG/cgroup.procs && exec unshare --cgroup --mount --propagation private \
     --pid --fork --mount-proc $NS_DIR/inner.sh" > "$T/nspawn.log" 2>&1 < /dev/null &
   NS_PID=$!
-  local nspawn i
+  # The container's init: the descendant of nspawn that runs systemd (nspawn forks helpers).
+  local i
   for i in $(seq 100); do
-    nspawn=$(pgrep -P "$NS_PID" || true)
-    [ -n "$nspawn" ] && NS_INIT=$(pgrep -P "${nspawn%%$'\n'*}" || true)
-    NS_INIT=${NS_INIT%%$'\n'*}
-    [ -n "$NS_INIT" ] && break
+    NS_INIT=$(ns_find_init "$NS_PID") && break
     sleep 0.1
   done
   [ -n "$NS_INIT" ] || fail "the container did not start"
