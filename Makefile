@@ -7,6 +7,14 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 DESTDIR ?=
+# Where `make install` puts the service's files (the package: debian/rules; PREFIX=/usr).
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+POLKITRULESDIR ?= $(PREFIX)/share/polkit-1/rules.d
+DOCDIR ?= $(PREFIX)/share/doc/refclock-bridge
+DATADIR ?= $(PREFIX)/share/refclock-bridge
 
 BUILD ?= build
 CC ?= cc
@@ -42,7 +50,7 @@ CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all tests check check-build check-debian13 demo bench install clean deps fuzz asan openshift
+.PHONY: all tests check check-build check-debian13 demo bench install uninstall deb clean deps fuzz asan openshift
 
 all: $(BUILD)/refclock-bridge
 
@@ -134,17 +142,75 @@ bench: deps
 	$(MAKE) all $(BUILD)/tests/libfakedev.so
 	bench/run.sh
 
+# `make install` and the package (debian/rules runs it with PREFIX=/usr) install one set of
+# files. The unit names /usr/local/sbin/ and /etc/refclock-bridge.conf: both are rewritten to
+# the installed paths. The default configuration is installed only where none exists yet.
+EXAMPLES := $(shell cd examples && find . -type f | sed 's|^\./||' | LC_ALL=C sort)
+UNIT_SED := -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
+	-e 's|/etc/refclock-bridge\.conf|$(SYSCONFDIR)/refclock-bridge.conf|g'
 install: all
 	install -D -m 0755 $(BUILD)/refclock-bridge $(DESTDIR)$(SBINDIR)/refclock-bridge
 	install -D -m 0644 man/refclock-bridge.8 $(DESTDIR)$(MANDIR)/man8/refclock-bridge.8
 	install -D -m 0644 man/refclock-bridge.conf.5 $(DESTDIR)$(MANDIR)/man5/refclock-bridge.conf.5
-	install -D -m 0644 examples/refclock-bridge.conf \
-		$(DESTDIR)$(PREFIX)/share/doc/refclock-bridge/examples/refclock-bridge.conf
+	mkdir -p $(DESTDIR)$(UNITDIR)
+	sed $(UNIT_SED) systemd/refclock-bridge.service > $(DESTDIR)$(UNITDIR)/refclock-bridge.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/refclock-bridge.service
+	install -D -m 0644 systemd/refclock-bridge.sysusers $(DESTDIR)$(SYSUSERSDIR)/refclock-bridge.conf
+	install -D -m 0644 systemd/refclock-bridge.tmpfiles $(DESTDIR)$(TMPFILESDIR)/refclock-bridge.conf
+	install -D -m 0644 systemd/60-refclock-bridge.rules \
+		$(DESTDIR)$(UDEVRULESDIR)/60-refclock-bridge.rules
+	install -D -m 0644 systemd/refclock-bridge.polkit.rules \
+		$(DESTDIR)$(POLKITRULESDIR)/60-refclock-bridge.rules
+	for f in $(EXAMPLES); do install -D -m 0644 examples/$$f $(DESTDIR)$(DOCDIR)/examples/$$f || exit 1; done
 	install -D -m 0644 examples/grafana/refclock-bridge.json \
-		$(DESTDIR)$(PREFIX)/share/refclock-bridge/grafana/refclock-bridge.json
-	mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
-	sed 's|/usr/local/sbin/|$(SBINDIR)/|g' systemd/refclock-bridge.service \
-		> $(DESTDIR)$(PREFIX)/lib/systemd/system/refclock-bridge.service
+		$(DESTDIR)$(DATADIR)/grafana/refclock-bridge.json
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/refclock-bridge.conf ]; then \
+	  echo "keeping $(DESTDIR)$(SYSCONFDIR)/refclock-bridge.conf"; \
+	else \
+	  echo "install -D -m 0644 examples/refclock-bridge.default.conf $(DESTDIR)$(SYSCONFDIR)/refclock-bridge.conf"; \
+	  install -D -m 0644 examples/refclock-bridge.default.conf $(DESTDIR)$(SYSCONFDIR)/refclock-bridge.conf; \
+	fi
+
+# Removes what `make install` installed (same DESTDIR and PREFIX), and the directories that are
+# the bridge's own. An edited configuration is kept.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/refclock-bridge \
+		$(DESTDIR)$(MANDIR)/man8/refclock-bridge.8 $(DESTDIR)$(MANDIR)/man5/refclock-bridge.conf.5 \
+		$(DESTDIR)$(UNITDIR)/refclock-bridge.service \
+		$(DESTDIR)$(SYSUSERSDIR)/refclock-bridge.conf $(DESTDIR)$(TMPFILESDIR)/refclock-bridge.conf \
+		$(DESTDIR)$(UDEVRULESDIR)/60-refclock-bridge.rules \
+		$(DESTDIR)$(POLKITRULESDIR)/60-refclock-bridge.rules \
+		$(DESTDIR)$(DATADIR)/grafana/refclock-bridge.json
+	rm -rf $(DESTDIR)$(DOCDIR)/examples
+	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/grafana $(DESTDIR)$(DATADIR) 2>/dev/null
+	@conf=$(DESTDIR)$(SYSCONFDIR)/refclock-bridge.conf; \
+	if cmp -s examples/refclock-bridge.default.conf $$conf; then echo "rm -f $$conf"; rm -f $$conf; \
+	elif [ -e $$conf ]; then echo "keeping $$conf: it differs from the default"; fi
+
+# `make deb`: build/deb/refclock-bridge_VERSION_ARCH.deb, built by dpkg-buildpackage in a copy
+# of the tree (git's tracked and untracked files, not the ignored ones) that is removed
+# afterwards. Nothing is done when no file was added, removed or changed since the last build.
+ifneq ($(filter deb,$(MAKECMDGOALS)),)
+DEB_DIR := $(abspath $(BUILD))/deb
+DEB_FILES := $(sort $(wildcard $(shell git ls-files -co --exclude-standard 2>/dev/null \
+	|| find . -path ./$(BUILD) -prune -o -path ./.git -prune -o -type f -print)))
+$(DEB_DIR)/files.list: FORCE
+	@mkdir -p $(dir $@)
+	@echo $(DEB_FILES) | tr ' ' '\n' > $@.new
+	@if cmp -s $@ $@.new; then rm $@.new; else mv $@.new $@; fi
+$(DEB_DIR)/.built: $(DEB_DIR)/files.list $(DEB_FILES)
+	rm -rf $(DEB_DIR)/src $(DEB_DIR)/*.deb $(DEB_DIR)/*.changes $(DEB_DIR)/*.buildinfo
+	mkdir -p $(DEB_DIR)/src
+	@tar -cf - -T $(DEB_DIR)/files.list | tar -xf - -C $(DEB_DIR)/src
+	@echo "dpkg-buildpackage -us -uc -b in $(DEB_DIR)/src (log: $(DEB_DIR)/build.log)"
+	@cd $(DEB_DIR)/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+		dpkg-buildpackage -us -uc -b -Jauto > $(DEB_DIR)/build.log 2>&1 \
+		|| { tail -n 40 $(DEB_DIR)/build.log; echo "make deb: failed (log above)"; exit 1; }
+	rm -rf $(DEB_DIR)/src
+	touch $@
+deb: $(DEB_DIR)/.built
+	@ls $(DEB_DIR)/refclock-bridge_*.deb
+endif
 
 clean:
 	rm -rf $(BUILD)
