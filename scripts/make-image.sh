@@ -61,7 +61,8 @@ if [ -n "${PODMAN_ROOT:-}" ]; then
   # A private storage (the test's): vfs works anywhere, also in a chroot on tmpfs, and costs
   # nothing more than overlay for an image of one layer.
   PODMAN+=(--root "$PODMAN_ROOT" --runroot "${PODMAN_RUNROOT:-$PODMAN_ROOT.run}"
-    --storage-driver "${PODMAN_STORAGE_DRIVER:-vfs}")
+    --storage-driver "${PODMAN_STORAGE_DRIVER:-vfs}" --tmpdir "${PODMAN_RUNROOT:-$PODMAN_ROOT.run}/libpod"
+    --events-backend none)
 fi
 
 # in_root ROOT CMD...: a command in the root with a clean environment.
@@ -185,6 +186,7 @@ rm -rf "$ROOT"
 id=$("${PODMAN[@]}" import -q \
   --change 'ENTRYPOINT ["/usr/sbin/refclock-bridge"]' \
   --change 'CMD ["-f", "-c", "/etc/refclock-bridge.conf"]' \
+  --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change "LABEL org.opencontainers.image.title=refclock-bridge" \
   --change "LABEL org.opencontainers.image.version=$VERSION" \
   --change "LABEL org.opencontainers.image.source=\"$IMAGE_SOURCE\"" \
@@ -194,6 +196,7 @@ id=$("${PODMAN[@]}" import -q \
   "$IMAGE_DIR/rootfs.tar" "$TAG")
 rm -f "$IMAGE_DIR/rootfs.tar"
 "${PODMAN[@]}" tag "$TAG" "$IMAGE_NAME:latest"
+id=${id#sha256:}
 note "imported $TAG and :latest (${id:0:12}, $((SECONDS - start)) s)"
 if [ -z "${IMAGE_NO_SAVE:-}" ]; then
   out=$IMAGE_DIR/refclock-bridge-$VERSION.oci.tar
