@@ -69,7 +69,8 @@ cmd=$("${P[@]}" image inspect --format '{{json .Config.Cmd}}' "$IMG")
 [ -n "$(label source)" ] || fail "no label source"
 note "ENTRYPOINT $ep CMD $cmd; labels version=$(label version) title=$(label title) source=$(label source)"
 oci=$T/image/refclock-bridge-$VERSION.oci.tar
-tar -tf "$oci" | grep -qx oci-layout && tar -tf "$oci" | grep -qx index.json \
+tar -tf "$oci" > "$T/oci.list" || fail "tar -t $oci"
+grep -qx oci-layout "$T/oci.list" && grep -qx index.json "$T/oci.list" \
   || fail "$oci is not an OCI archive"
 note "$(basename "$oci"): oci-layout, index.json, $(stat -c %s "$oci") bytes"
 
