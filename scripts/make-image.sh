@@ -51,11 +51,14 @@ MIRROR=$(cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null
   | sed -E 's/^URIs: *//; s/^deb (\[[^]]*\] )?//; s/ .*//') || true
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 if [ -z "${IMAGE_SOURCE:-}" ]; then
-  IMAGE_SOURCE=$(git config --get remote.origin.url 2>/dev/null || true)
+  # git's remote, when it is a network address (a clone's origin may be a local path).
+  IMAGE_SOURCE=$(git config --get remote.origin.url 2>/dev/null | grep -E '^[a-z+]+://[^/]|^[^/]+@[^/]+:' || true)
   # No public address yet: name the package the image was built from.
   IMAGE_SOURCE=${IMAGE_SOURCE:-refclock-bridge $VERSION (Debian source package)}
 fi
 
+# podman 5 (Debian 13) warns at every call on a cgroup v1 host; nothing here uses cgroups.
+export PODMAN_IGNORE_CGROUPSV1_WARNING=1
 PODMAN=(podman)
 if [ -n "${PODMAN_ROOT:-}" ]; then
   # A private storage (the test's): vfs works anywhere, also in a chroot on tmpfs, and costs

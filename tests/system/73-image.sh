@@ -17,6 +17,8 @@ fi
 set -euo pipefail
 REPO=$(cd "$HERE/../.." && pwd)
 RO=$T/ro
+# podman 5 (Debian 13) warns at every call on a cgroup v1 host; nothing here uses cgroups.
+export PODMAN_IGNORE_CGROUPSV1_WARNING=1
 P=(podman --root "$T/podman" --runroot "$T/podman.run" --storage-driver vfs
   --tmpdir "$T/podman.run/libpod" --events-backend none)
 IMG=""
