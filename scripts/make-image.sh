@@ -184,6 +184,7 @@ note "root: $got, $(du -sh --apparent-size "$ROOT" | cut -f1) ($((SECONDS - star
 start=$SECONDS
 TAG=$IMAGE_NAME:$VERSION
 revision=$(git rev-parse HEAD 2>/dev/null || true)
+old=$("${PODMAN[@]}" image inspect --format '{{.Id}}' "$TAG" 2>/dev/null || true)
 tar --numeric-owner --xattrs --sort=name -C "$ROOT" -cf "$IMAGE_DIR/rootfs.tar" .
 rm -rf "$ROOT"
 id=$("${PODMAN[@]}" import -q \
@@ -200,6 +201,8 @@ id=$("${PODMAN[@]}" import -q \
 rm -f "$IMAGE_DIR/rootfs.tar"
 "${PODMAN[@]}" tag "$TAG" "$IMAGE_NAME:latest"
 id=${id#sha256:}
+# The previous build of this version, now untagged, would linger in the storage.
+if [ -n "$old" ] && [ "$old" != "$id" ]; then "${PODMAN[@]}" rmi "$old" >/dev/null 2>&1 || true; fi
 note "imported $TAG and :latest (${id:0:12}, $((SECONDS - start)) s)"
 if [ -z "${IMAGE_NO_SAVE:-}" ]; then
   out=$IMAGE_DIR/refclock-bridge-$VERSION.oci.tar
