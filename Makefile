@@ -50,7 +50,7 @@ CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all tests check check-build check-debian13 demo bench install uninstall deb clean deps fuzz asan openshift
+.PHONY: all tests check check-build check-debian13 demo bench install uninstall deb clean deps fuzz asan openshift image
 
 all: $(BUILD)/refclock-bridge
 
@@ -133,6 +133,15 @@ openshift:
 	    -o $$out || exit 1; \
 	  echo "$$out"; \
 	done
+
+# `make image`: the OCI image localhost/refclock-bridge:VERSION (and :latest) from a minimal
+# Debian root of this release with the .deb installed, also saved as
+# build/image/refclock-bridge-VERSION.oci.tar (scripts/make-image.sh; needs root and podman).
+# IMAGE_NAME, PODMAN_ROOT and PODMAN_RUNROOT pass through the environment. The .deb comes from a
+# sub-make: the rules of `deb` exist only when it is named on the command line.
+image:
+	$(MAKE) --no-print-directory deb
+	DEB_DIR=$(abspath $(BUILD))/deb IMAGE_DIR=$(abspath $(BUILD))/image scripts/make-image.sh
 
 demo: deps
 	$(MAKE) all $(BUILD)/tests/libfakedev.so
