@@ -134,9 +134,11 @@ INNER
 }
 
 # ns_ CMD...: runs in the booted container (all its namespaces), CAP_SYS_TIME dropped.
+# systemctl of systemd 257, started from inside the Debian 13 test root (a chroot), takes
+# itself for chrooted and answers "offline" without asking: SYSTEMD_IGNORE_CHROOT.
 ns_() {
   nsenter -t "$NS_INIT" -a setpriv --bounding-set -sys_time -- \
-    /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"
+    /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 SYSTEMD_IGNORE_CHROOT=1 "$@"
 }
 
 ns_poweroff() {
