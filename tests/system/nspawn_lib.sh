@@ -133,12 +133,13 @@ INNER
   done
 }
 
-# ns_ CMD...: runs in the booted container (all its namespaces), CAP_SYS_TIME dropped.
-# systemctl of systemd 257, started from inside the Debian 13 test root (a chroot), takes
-# itself for chrooted and answers "offline" without asking: SYSTEMD_IGNORE_CHROOT.
+# ns_ CMD...: runs in the booted container (all its namespaces), CAP_SYS_TIME dropped. With
+# a /proc of its own: entered from the Debian 13 test root, the container's /proc shows an
+# outer PID namespace, and systemctl, finding another PID 1 there, answers "offline".
 ns_() {
-  nsenter -t "$NS_INIT" -a setpriv --bounding-set -sys_time -- \
-    /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 SYSTEMD_IGNORE_CHROOT=1 "$@"
+  nsenter -t "$NS_INIT" -a unshare --mount --propagation private /bin/sh -c \
+    'mount -t proc proc /proc && exec "$@"' ns_ setpriv --bounding-set -sys_time -- \
+    /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"
 }
 
 ns_poweroff() {
