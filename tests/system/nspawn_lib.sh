@@ -4,8 +4,7 @@
 # ns_root PKGS...   the cached minimal root with these packages (made once, ~1 min)
 # ns_copy           a private copy of it at $NS_ROOT, to install into and configure
 # ns_boot / ns_ RUN... / ns_poweroff
-# Commands inside run through nsenter with CAP_SYS_TIME dropped (nsenter keeps the caller's
-# bounding set; the container's own init has none).
+# Commands inside run through an agent unit (ns_); the container has no CAP_SYS_TIME.
 NS_CACHE_DIR=${NS_CACHE_DIR:-/var/cache/refclock-bridge-test}
 NS_DIR=$T/ns
 NS_ROOT=$NS_DIR/root
@@ -101,6 +100,7 @@ ns_find_init() {
 # ns_boot [NSPAWN OPTIONS...]: boots $NS_ROOT and waits until its manager has finished
 # starting up. Sets NS_INIT, the container's PID 1 as this host sees it.
 ns_boot() {
+  ns_install_agent
   ns_cgroup2_root
   NS_CG=$NS_CG2/rbtest-ns-$$
   mkdir -p "$NS_CG"
@@ -133,13 +133,51 @@ INNER
   done
 }
 
-# ns_ CMD...: runs in the booted container (all its namespaces), CAP_SYS_TIME dropped. With
-# a /proc of its own: entered from the Debian 13 test root, the container's /proc shows an
-# outer PID namespace, and systemctl, finding another PID 1 there, answers "offline".
+# ns_ CMD...: runs CMD in the booted container and returns its output and exit code. An agent
+# unit inside runs what the test drops into $NS_ROOT/opt/rbtest/io (the container's root is
+# this directory): nsenter, entered from the Debian 13 test root (a chroot), lands in the wrong
+# mount namespace. The container has no CAP_SYS_TIME, so neither has the agent.
+NS_SEQ=0
 ns_() {
-  nsenter -t "$NS_INIT" -a unshare --mount --propagation private /bin/sh -c \
-    'mount -t proc proc /proc && exec "$@"' ns_ setpriv --bounding-set -sys_time -- \
-    /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"
+  local io=$NS_ROOT/opt/rbtest/io n rc deadline=$(( $(date +%s) + 120 ))
+  NS_SEQ=$((NS_SEQ + 1))
+  n=$io/$NS_SEQ
+  { printf 'exec /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8'
+    printf ' %q' "$@"; echo; } > "$n.tmp"
+  mv "$n.tmp" "$n.cmd"
+  until [ -e "$n.rc" ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "ns_: no answer from the container to: $*" >&2; return 124; }
+    sleep 0.02
+  done
+  cat "$n.out"
+  cat "$n.err" >&2
+  rc=$(cat "$n.rc")
+  rm -f "$n".*
+  return "$rc"
+}
+
+# The agent (ns_), started at boot.
+ns_install_agent() {
+  mkdir -p -m 700 "$NS_ROOT/opt/rbtest/io"
+  cat > "$NS_ROOT/opt/rbtest/agent" <<'AGENT'
+#!/bin/bash
+io=/opt/rbtest/io
+while :; do
+  for c in "$io"/*.cmd; do
+    [ -e "$c" ] || continue
+    n=${c%.cmd}
+    mv "$c" "$n.run"
+    bash "$n.run" > "$n.out" 2> "$n.err" < /dev/null
+    echo $? > "$n.rc.tmp"
+    mv "$n.rc.tmp" "$n.rc"
+  done
+  sleep 0.02
+done
+AGENT
+  chmod 755 "$NS_ROOT/opt/rbtest/agent"
+  printf '[Service]\nExecStart=/opt/rbtest/agent\n[Install]\nWantedBy=multi-user.target\n' \
+    > "$NS_ROOT/etc/systemd/system/rbtest-agent.service"
+  ln -sf ../rbtest-agent.service "$NS_ROOT/etc/systemd/system/multi-user.target.wants/rbtest-agent.service"
 }
 
 ns_poweroff() {
