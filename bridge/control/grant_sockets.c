@@ -18,6 +18,7 @@
 #include "bridge/config.h"
 #include "bridge/control/grant_sockets.h"
 #include "bridge/core/conf.h"
+#include "bridge/core/memory.h"
 #include "bridge/core/util.h"
 
 #define DEFAULT_CONFIG "/etc/refclock-bridge.conf"
@@ -191,9 +192,7 @@ static size_t collect(const struct conf *c, struct target **out)
 {
   size_t n = 0;
 
-  *out = calloc(conf_count(c) + 1, sizeof(**out));
-  if (!*out)
-    abort();
+  *out = xnew_array(struct target, conf_count(c) + 1);
   for (size_t i = 0; i < conf_count(c); i++) {
     const struct conf_section *s = conf_at(c, i);
     const char *type = conf_type(s);

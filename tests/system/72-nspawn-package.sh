@@ -105,6 +105,10 @@ done
 echo "$st" | grep -qE '^NoNewPrivs:\s+1$' || fail "NoNewPrivs is not set"
 [ "$(ns_ systemctl show -P SubState refclock-bridge.service)" = running ] || fail "not READY"
 
+# tmpfiles.d at boot: PTP's runtime directory, setgid to the bridge's group (ptp4l's socket).
+ptpdir=$(ns_ stat -c '%a %U:%G' /run/ptp)
+[ "$ptpdir" = "2770 root:_refclock-bridge" ] || fail "/run/ptp is $ptpdir, not 2770 root:_refclock-bridge"
+
 note "samples in chronyd"
 selected() { ns_ chronyc -n sources | grep -q '^#\* PHC0'; }
 wait_for 30 selected || failj "chronyd did not select PHC0: $(ns_ chronyc -n sources 2>&1)"
