@@ -12,6 +12,9 @@ NS_PID=
 NS_INIT=
 NS_CG=
 NS_CG2_MOUNT=
+# The container's network: none but loopback, unless a test gives a namespace of its own
+# (NS_NETWORK=--network-namespace-path=/run/netns/NAME).
+NS_NETWORK=${NS_NETWORK:---private-network}
 NS_PID1_CGROUP=$(cat /proc/1/cgroup)
 
 ns_mirror() {
@@ -110,7 +113,7 @@ set -e
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mkdir -p /run/systemd/nspawn
 exec $NOTIME systemd-nspawn -D "$NS_ROOT" -b -M rbtest$$ --register=no --keep-unit \
-  --private-network --console=pipe $*
+  $NS_NETWORK --console=pipe $*
 INNER
   chmod 755 "$NS_DIR/inner.sh"
   # Leave the root cgroup first; then cgroup, mount and PID namespaces (nspawn reads
