@@ -20,6 +20,8 @@ ptp4l_netns_cleanup_all() { ptp_netns_cleanup; }
 command -v ansible-playbook >/dev/null || fail "ansible is not installed (make deps)"
 command -v ssh >/dev/null || fail "ssh is not installed (make deps)"
 PLAYBOOK=${GW_PLAYBOOK:-$SRC/ansible/gateway.yml}
+PTP4L_UNIT=ptp4l@gwptp.service
+PTP4L_SOCKET=/run/ptp/ptp4l
 
 make -s -C "$SRC" deb > "$T/deb.log" 2>&1 || fail "make deb: $(tail -n 5 "$T/deb.log")"
 DEB=$(ls -t "$SRC"/build/deb/refclock-bridge_*.deb | head -n 1)
@@ -91,5 +93,68 @@ grep -A3 '^PLAY RECAP' "$T/converge2.log"
 grep -qE 'changed=0 .*failed=0' "$T/converge2.log" \
   || { grep -B2 -A8 '^changed:' "$T/converge2.log" | head -n 40; fail "the second run changed something"; }
 echo "converge ${ms1} ms, second run ${ms2} ms"
+[ -n "${GW_CONVERGE_ONLY:-}" ] && { ns_poweroff; echo ok; exit 0; }
+
+note "services"
+for u in "$PTP4L_UNIT" refclock-bridge.service chrony.service; do
+  s=$(ns_ systemctl is-active "$u" || true)
+  [ "$s" = active ] || fail "$u is $s: $(ns_ journalctl --no-pager -n 20 -u "$u" 2>&1)"
+done
+jr() { ns_ journalctl --no-pager -o cat -u refclock-bridge.service | tail -n 30; }
+
+# The client: a chronyd on the LAN polling the gateway every second.
+gw_chronyd client "$GW_LAN" "port 0
+server 10.77.1.2 iburst minpoll 0 maxpoll 0"
+# client_stratum: the stratum of the gateway's last answer ("-" while none), 0 if unsynchronised.
+client_stratum() {
+  gw_chronyc client -n ntpdata 10.77.1.2 2>/dev/null | awk '
+    /^Leap status/ {u = ($4 == "Not" || $4 == "Unknown")} /^Stratum/ {s = $3}
+    END {if (s == "") print "-"; else if (u) print 0; else print s}'
+}
+stratum_is() { [ "$(client_stratum)" = "$1" ]; }
+stratum_not() { local s; s=$(client_stratum); [ "$s" != "$1" ] && [ "$s" != - ]; }
+
+# A free-running slave stays UNCALIBRATED until its sync is declared certain (lib.sh): until
+# then PTP is not locked, and the clients must get the upstream's time, never stratum 1.
+note "before PTP is locked: the upstream's time, at stratum 4"
+wait_for 40 stratum_is 4 || fail "the client never got stratum 4 from the gateway: $(client_stratum); $(ns_ chronyc -n sources 2>&1)"
+gw_pmc() { ns_ pmc -u -b 0 -s "$PTP4L_SOCKET" "$@"; }
+gw_certain() { gw_pmc 'SET SYNCHRONIZATION_UNCERTAIN_NP 0' | grep -q 'uncertain *0'; }
+wait_for 10 gw_certain \
+  || fail "could not set SYNCHRONIZATION_UNCERTAIN_NP on the gateway's ptp4l"
+
+note "PTP locked: stratum 1 from the PHC"
+selected() { ns_ chronyc -n sources | grep -q '^#\* PTP'; }
+wait_for 40 selected || { jr; fail "the gateway's chronyd did not select the PHC: $(ns_ chronyc -n sources 2>&1)"; }
+wait_for 10 stratum_is 1 || fail "the client did not get stratum 1: $(client_stratum)"
+ns_ chronyc -n sources
+gw_chronyc client -n sources
+ns_ refclock-bridge status | head -n 20
+
+note "the grandmaster killed"
+t0=$(date +%s%N)
+ptp4l_stop m
+wait_for 120 stratum_not 1 || fail "the client still gets stratum 1 two minutes after PTP was lost"
+t1=$(date +%s%N)
+s=$(client_stratum)
+echo "the client left stratum 1 $(( (t1 - t0) / 1000000 )) ms after the grandmaster was killed (now stratum $s)"
+[ "$s" = 4 ] || [ "$s" = 0 ] || fail "the client got stratum $s, neither the upstream's + 1 nor unsynchronised"
+# And stays off stratum 1 while PTP is gone (the PHC runs free under the bridge).
+end=$(( $(date +%s) + ${GW_WATCH:-15} ))
+while [ "$(date +%s)" -lt "$end" ]; do
+  s=$(client_stratum)
+  [ "$s" != 1 ] || fail "stratum 1 again without PTP"
+  sleep 0.5
+done
+wait_for 30 stratum_is 4 || fail "the client did not get the upstream's time at stratum 4: $(client_stratum)"
+ns_ refclock-bridge status | grep -iE 'freerun|holdover' | head -n 3 || true
+ns_ chronyc -n sources
+
+note "the grandmaster back"
+t2=$(date +%s%N)
+ptp4l_start m
+wait_for 120 stratum_is 1 || { jr; fail "stratum 1 did not return with PTP: $(ns_ chronyc -n sources 2>&1)"; }
+t3=$(date +%s%N)
+echo "stratum 1 again $(( (t3 - t2) / 1000000 )) ms after the grandmaster came back"
 ns_poweroff
 echo "ok"

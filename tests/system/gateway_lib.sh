@@ -118,6 +118,6 @@ gw_ansible() {
   ip netns exec "$GW_LAN" env HOME="$T/home" ANSIBLE_HOST_KEY_CHECKING=False \
     ANSIBLE_SSH_CONTROL_PATH_DIR="$T/cp" ANSIBLE_LOCAL_TEMP="$T/ansible-tmp" \
     ANSIBLE_PIPELINING=True ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 ANSIBLE_RETRY_FILES_ENABLED=False \
-    ANSIBLE_STDOUT_CALLBACK=default \
+    ANSIBLE_STDOUT_CALLBACK=default ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks \
     ansible-playbook -i "$T/inventory.yml" "$@"
 }
