@@ -47,9 +47,9 @@ rc=$?
 set -e
 cat "$T/lint.log" | tail -n 5
 [ "$rc" -eq 0 ] || fail "ansible-lint: rc $rc: $(tail -n 30 "$T/lint.log")"
-# 6.x says "Passed with production profile", 25.x "... last profile that met the validation
-# criteria was 'production'".
-grep -qiE "passed with production profile|profile that met the validation criteria was 'production'" \
+# 6.x says "Passed with production profile", 25.x "Profile 'production' was required, and it
+# passed".
+grep -qiE "passed with production profile|profile 'production' was required, and it passed" \
   "$T/lint.log" || fail "ansible-lint did not reach the production profile: $(tail -n 5 "$T/lint.log")"
 note "ansible-lint --profile production: passed in $(took "$t0") s"
 
