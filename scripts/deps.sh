@@ -8,7 +8,9 @@ PKGS="make gcc pkg-config libc6-dev libsystemd-dev libjansson-dev libgps-dev lib
 pps-tools groff-base clang valgrind chrony gpsd gpsd-clients python3-gps linuxptp
 python3-ntp iproute2 util-linux procps gcc-multilib strace prometheus
 systemd dbus dbus-user-session yamllint systemd-container
-build-essential debhelper dpkg-dev fakeroot lintian debootstrap podman"
+build-essential debhelper dpkg-dev fakeroot lintian debootstrap podman
+ansible ansible-lint openssh-client"
+# ansible .. openssh-client: the roles in ansible/, their lint and the booted gateway test.
 # build-essential .. debootstrap: `make deb` and its tests (a clean root to install the .deb into).
 # prometheus ships promtool, which lints the metrics file (tests/system/52-metrics.sh); its
 # service is never started (policy-rc.d below).
