@@ -111,11 +111,7 @@ for f in gw1.example.net/{refclock-bridge,chrony,ptp4l}.conf s1.example.net/{ref
   [ -s "$OUT/$f" ] || fail "not rendered: $f"
 done
 
-t0=$(date +%s.%N)
-render "$T/render2.log" || fail "second render: $(grep -E 'fatal|msg' "$T/render2.log" | head -n 10)"
-[ "$(recap_changed "$T/render2.log")" = 0 ] ||
-  fail "second render changed something: $(grep -B2 '^changed' "$T/render2.log" | head -n 20)"
-note "second render: changed=0 in $(took "$t0") s"
+# (Idempotence is checked for real by test 75, on a booted host.)
 
 # --- What the files say.
 G1=$OUT/gw1.example.net G2=$OUT/gw2.example.net S1=$OUT/s1.example.net
