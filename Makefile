@@ -206,12 +206,15 @@ uninstall:
 	elif [ -e $$conf ]; then echo "keeping $$conf: it differs from the default"; fi
 
 # `make deb`: build/deb/refclock-bridge_VERSION_ARCH.deb, built by dpkg-buildpackage in a copy
-# of the tree (git's tracked and untracked files, not the ignored ones) that is removed
-# afterwards. Nothing is done when no file was added, removed or changed since the last build.
+# of what the build and `make install` read (the sources, man pages, systemd files, examples,
+# debian/ and this Makefile: git's tracked and untracked files there, not the ignored ones) that
+# is removed afterwards. Nothing is done when none of them was added, removed or changed since
+# the last build: editing the tests, scripts or documents builds no new package.
 ifneq ($(filter deb,$(MAKECMDGOALS)),)
 DEB_DIR := $(abspath $(BUILD))/deb
-DEB_FILES := $(sort $(wildcard $(shell git ls-files -co --exclude-standard 2>/dev/null \
-	|| find . -path ./$(BUILD) -prune -o -path ./.git -prune -o -type f -print)))
+DEB_FILES := $(sort $(wildcard $(shell git ls-files -co --exclude-standard -- Makefile bridge sock shm \
+	ptpstate man systemd examples debian 2>/dev/null || find Makefile bridge sock shm ptpstate man \
+	systemd examples debian -type f -print)))
 $(DEB_DIR)/files.list: FORCE
 	@mkdir -p $(dir $@)
 	@echo $(DEB_FILES) | tr ' ' '\n' > $@.new

@@ -1,8 +1,9 @@
 #!/bin/bash
 # `make image`: an OCI image of refclock-bridge, for hosts that run it with podman rather than
 # from a package (OpenShift nodes: systemd/openshift/make-machineconfig --image). A minimal
-# Debian root of the running release (debootstrap --variant=minbase, cached with the package's
-# dependencies from the mirror), the .deb from `make deb` installed with apt into a copy of it,
+# Debian root of the running release (debootstrap --variant=minbase with the package's
+# dependencies from the mirror, cached by scripts/debian-root.sh), the .deb from `make deb`
+# installed with apt into a copy of it,
 # trimmed, then `podman import`ed as localhost/refclock-bridge:VERSION and :latest and saved as
 # build/image/refclock-bridge-VERSION.oci.tar. It prints the image's size. Needs root.
 #
@@ -12,7 +13,7 @@
 #   IMAGE_DIR       where the OCI archive goes (default build/image)
 #   IMAGE_NAME      the repository name (default localhost/refclock-bridge)
 #   IMAGE_SOURCE    org.opencontainers.image.source (default: git's remote origin, if any)
-#   IMAGE_BASE      the cached root (default /var/cache/refclock-bridge-test/image-base-CODENAME)
+#   DEBIAN_ROOT_CACHE  where the cached roots are (default /var/cache/refclock-bridge-test)
 #   PODMAN_ROOT, PODMAN_RUNROOT  a private podman storage (--root, --runroot); with them the
 #                   driver is vfs unless PODMAN_STORAGE_DRIVER says otherwise
 #   IMAGE_NO_SAVE=1 skip the OCI archive (the test needs only the stored image)
@@ -28,12 +29,6 @@ for c in debootstrap podman dpkg-deb; do
   command -v "$c" >/dev/null || die "$c is not installed (make deps)"
 done
 
-# /proc is mounted inside the root while apt runs: in a private mount namespace, so that no
-# mount outlives this script whatever stops it.
-if [ -z "${RB_IMAGE_NS:-}" ]; then
-  exec unshare --mount --propagation private env RB_IMAGE_NS=1 "$0" "$@"
-fi
-
 ARCH=$(dpkg --print-architecture)
 if [ -z "${DEB:-}" ]; then
   debs=("${DEB_DIR:-$REPO/build/deb}"/refclock-bridge_*_"$ARCH".deb)
@@ -45,11 +40,7 @@ VERSION=$(dpkg-deb -f "$DEB" Version)
 IMAGE_DIR=${IMAGE_DIR:-$REPO/build/image}
 IMAGE_NAME=${IMAGE_NAME:-localhost/refclock-bridge}
 CODENAME=$(. /etc/os-release && echo "$VERSION_CODENAME")
-BASE=${IMAGE_BASE:-/var/cache/refclock-bridge-test/image-base-$CODENAME}
-MIRROR=$(cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
-  | grep -E '^(URIs:|deb )' | grep -v security | head -n 1 \
-  | sed -E 's/^URIs: *//; s/^deb (\[[^]]*\] )?//; s/ .*//') || true
-MIRROR=${MIRROR:-http://deb.debian.org/debian}
+DEBIAN_ROOT=$REPO/scripts/debian-root.sh
 if [ -z "${IMAGE_SOURCE:-}" ]; then
   # git's remote, when it is a network address (a clone's origin may be a local path).
   IMAGE_SOURCE=$(git config --get remote.origin.url 2>/dev/null | grep -E '^[a-z+]+://[^/]|^[^/]+@[^/]+:' || true)
@@ -68,12 +59,9 @@ if [ -n "${PODMAN_ROOT:-}" ]; then
     --events-backend none)
 fi
 
-# in_root ROOT CMD...: a command in the root with a clean environment.
-in_root() {
-  local r=$1; shift
-  chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
-    DEBIAN_FRONTEND=noninteractive "$@"
-}
+# in_root ROOT CMD...: a command in the root with a clean environment, its own /proc (in a
+# private mount namespace) and no CAP_SYS_TIME.
+in_root() { "$DEBIAN_ROOT" run "$@"; }
 apt_() { local r=$1; shift; in_root "$r" apt-get -y -q -o Dpkg::Use-Pty=0 "$@"; }
 
 # The packages installed beside the .deb: the smallest provider of sysusers (the postinst
@@ -82,66 +70,37 @@ apt_() { local r=$1; shift; in_root "$r" apt-get -y -q -o Dpkg::Use-Pty=0 "$@"; 
 extra_packages() {
   local r=$1 p libgps
   for p in systemd-standalone-sysusers systemd-sysusers systemd; do
-    in_root "$r" apt-cache show "$p" >/dev/null 2>&1 && { echo "$p"; break; }
+    # (writing no cache file: the cached root stays as it was made)
+    in_root "$r" apt-cache -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= show "$p" \
+      >/dev/null 2>&1 && { echo "$p"; break; }
   done
   libgps=$(dpkg-deb -f "$DEB" Recommends | tr ',|' '\n\n' | sed 's/^ *//; s/ .*//' | grep '^libgps' || true)
   [ -z "$libgps" ] || echo "$libgps"
 }
 
-# make_base: debootstrap minbase of this release into $BASE, once (locked; made aside and
-# renamed, so an interrupted run leaves nothing half made). Its apt lists are kept.
-make_base() {
-  [ -e "$BASE/.ready" ] && return 0
-  local start=$SECONDS
-  rm -rf "$BASE.new"
-  note "debootstrap --variant=minbase $CODENAME from $MIRROR into $BASE"
-  debootstrap --variant=minbase "$CODENAME" "$BASE.new" "$MIRROR" > "$BASE.debootstrap.log" 2>&1 \
-    || { tail -n 20 "$BASE.debootstrap.log"; die "debootstrap failed"; }
-  echo "deb $MIRROR $CODENAME main" > "$BASE.new/etc/apt/sources.list"
-  cp /etc/resolv.conf "$BASE.new/etc/resolv.conf"
-  mount -t proc proc "$BASE.new/proc"
-  apt_ "$BASE.new" update > "$BASE.apt.log" 2>&1 || { tail -n 20 "$BASE.apt.log"; die "apt-get update"; }
-  umount "$BASE.new/proc"
-  touch "$BASE.new/.ready"
-  mv "$BASE.new" "$BASE"
-  note "base root made in $((SECONDS - start)) s"
-}
-
-# deps_into_base: the .deb's dependencies and the extra packages, from the mirror into the
-# cached root (once per set), so that a warm build needs no network.
-deps_into_base() {
-  local extra want stamp=$BASE/.deps rc=0
-  extra=$(extra_packages "$BASE" | paste -sd, -)
-  want="$(dpkg-deb -f "$DEB" Depends)${extra:+, $extra}"
-  [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && return 0
-  note "installing into the cached root: $want"
-  mount -t proc proc "$BASE/proc"
-  cp /etc/resolv.conf "$BASE/etc/resolv.conf"
-  apt_ "$BASE" update > "$BASE.apt.log" 2>&1 \
-    && apt_ "$BASE" --no-install-recommends satisfy "$want" >> "$BASE.apt.log" 2>&1 \
-    && apt_ "$BASE" clean >> "$BASE.apt.log" 2>&1 || rc=$?
-  umount "$BASE/proc"
-  [ "$rc" -eq 0 ] || { tail -n 20 "$BASE.apt.log"; die "apt-get satisfy in $BASE"; }
-  echo "$want" > "$stamp"
+# cached_root: the cached root with the .deb's dependencies and the extra packages (the base,
+# minbase with apt's lists, tells which extra packages this release has).
+cached_root() {
+  local base extra
+  base=$("$DEBIAN_ROOT" root "$CODENAME") || die "no $CODENAME root"
+  extra=$(extra_packages "$base" | paste -sd, -)
+  "$DEBIAN_ROOT" root "$CODENAME" "$(dpkg-deb -f "$DEB" Depends)${extra:+, $extra}" \
+    || die "no $CODENAME root with the package's dependencies"
 }
 
 # install_deb ROOT: the .deb with apt (its dependencies are there already), no service started.
 install_deb() {
   local r=$1 log=$IMAGE_DIR/apt.log
-  printf '#!/bin/sh\nexit 101\n' > "$r/usr/sbin/policy-rc.d"
-  chmod 755 "$r/usr/sbin/policy-rc.d"
-  echo force-unsafe-io > "$r/etc/dpkg/dpkg.cfg.d/refclock-bridge-image"
-  mount -t proc proc "$r/proc"
   cp "$DEB" "$r/tmp/"
   # shellcheck disable=SC2046
   if ! apt_ "$r" install --no-install-recommends "/tmp/$(basename "$DEB")" \
       $(extra_packages "$r") > "$log" 2>&1; then
-    umount "$r/proc"
     tail -n 30 "$log"; die "apt-get install (log: $log)"
   fi
-  umount "$r/proc"
   grep -q "^Setting up refclock-bridge ($VERSION)" "$log" || die "refclock-bridge was not set up"
-  rm -f "$r/tmp/$(basename "$DEB")" "$r/usr/sbin/policy-rc.d" "$r/etc/dpkg/dpkg.cfg.d/refclock-bridge-image"
+  # The cached root's settings (scripts/debian-root.sh) do not go into the image.
+  rm -f "$r/tmp/$(basename "$DEB")" "$r/usr/sbin/policy-rc.d" "$r/etc/dpkg/dpkg.cfg.d/refclock-bridge-root" \
+    "$r/etc/apt/apt.conf.d/90refclock-bridge-root"
 }
 
 # trim ROOT: what a container never reads. Kept: every package's copyright file (licences) and
@@ -165,16 +124,13 @@ trim() {
 
 # --- the root
 start=$SECONDS
-mkdir -p "$(dirname "$BASE")" "$IMAGE_DIR"
-exec 8> "$BASE.lock"
-flock 8
-make_base
-deps_into_base
+mkdir -p "$IMAGE_DIR"
+BASE=$(cached_root)
 ROOT=$IMAGE_DIR/root
 rm -rf "$ROOT"
+# A made root never changes: copied without a lock.
 cp -a "$BASE" "$ROOT"
-flock -u 8
-trap 'umount "$ROOT/proc" 2>/dev/null || true; rm -rf "$ROOT" "$IMAGE_DIR/rootfs.tar"' EXIT
+trap 'rm -rf "$ROOT" "$IMAGE_DIR/rootfs.tar"' EXIT
 install_deb "$ROOT"
 trim "$ROOT"
 got=$(in_root "$ROOT" /usr/sbin/refclock-bridge --version) || die "the installed binary does not run"

@@ -24,9 +24,7 @@ mkdir -p "$(dirname "$ROOT")"
 exec 9> "$ROOT.lock"
 flock 9
 
-mirror=$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
-  | grep -v security | head -n 1 | sed -E 's/^URIs: *//; s/^deb (\[[^]]*\] )?//; s/ .*//')
-mirror=${mirror:-http://deb.debian.org/debian}
+mirror=$(scripts/debian-root.sh mirror)
 
 if [ -n "${D13_FRESH:-}" ] || [ ! -e "$ROOT/.ready" ]; then
   start=$(date +%s)

@@ -27,67 +27,19 @@ for c in debootstrap dpkg-buildpackage lintian; do
 done
 
 CODENAME=$(. /etc/os-release && echo "$VERSION_CODENAME")
-BASE=/var/cache/refclock-bridge-test/deb-root-$CODENAME
-# The mirror apt uses here, as tests/debian13.sh finds it.
-MIRROR=$(cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | grep -E '^(URIs:|deb )' \
-  | grep -v security | head -n 1 | sed -E 's/^URIs: *//; s/^deb (\[[^]]*\] )?//; s/ .*//') || true
-MIRROR=${MIRROR:-http://deb.debian.org/debian}
 
-in_root() { chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
-  DEBIAN_FRONTEND=noninteractive "$@"; }
+# Package scripts run without CAP_SYS_TIME.
+in_root() { $NOTIME chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+  LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"; }
 apt_() { in_root apt-get -y -q -o Dpkg::Use-Pty=0 "$@"; }
 
-# make_base: debootstrap --variant=minbase of the running release into $BASE, once (locked,
-# made aside and renamed, so an interrupted run leaves nothing half made).
-make_base() {
-  exec 8> "$BASE.lock"
-  flock 8
-  if [ ! -e "$BASE/.ready" ]; then
-    local start=$SECONDS
-    rm -rf "$BASE.new"
-    note "debootstrap $CODENAME from $MIRROR into $BASE"
-    debootstrap --variant=minbase "$CODENAME" "$BASE.new" "$MIRROR" > "$BASE.debootstrap.log" 2>&1 \
-      || { tail -n 20 "$BASE.debootstrap.log"; fail "debootstrap"; }
-    echo "deb $MIRROR $CODENAME main" > "$BASE.new/etc/apt/sources.list"
-    # Package scripts must never start a service of the host.
-    printf '#!/bin/sh\nexit 101\n' > "$BASE.new/usr/sbin/policy-rc.d"
-    chmod 755 "$BASE.new/usr/sbin/policy-rc.d"
-    echo force-unsafe-io > "$BASE.new/etc/dpkg/dpkg.cfg.d/refclock-bridge-test"
-    touch "$BASE.new/.ready"
-    mv "$BASE.new" "$BASE"
-    note "root made in $((SECONDS - start)) s"
-  fi
-  flock -u 8
-}
-
-# mount_root: the cached root under a throw-away overlay at $R, with /proc.
+# mount_root: the cached root (scripts/debian-root.sh: minbase of the running release with the
+# package's dependencies from the mirror, made once) under a throw-away overlay at $R, with /proc.
 mount_root() {
   mkdir -p "$T/upper" "$T/work" "$R"
   mount -t overlay overlay -o "lowerdir=$BASE,upperdir=$T/upper,workdir=$T/work" "$R"
   mount -t proc proc "$R/proc"
   cp /etc/resolv.conf "$R/etc/resolv.conf"
-}
-
-# deps_into_base: the package's Depends and Recommends, fetched from the mirror into the cached
-# root itself (once per set), so that a warm run installs only the package.
-deps_into_base() {
-  local want=$1 stamp=$BASE/.deps
-  [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && return 0
-  exec 8> "$BASE.lock"
-  flock 8
-  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    note "installing into the cached root: $want"
-    mount -t proc proc "$BASE/proc"
-    cp /etc/resolv.conf "$BASE/etc/resolv.conf"
-    local rc=0
-    R=$BASE apt_ update > "$T/apt-base.log" 2>&1 \
-      && R=$BASE apt_ --no-install-recommends satisfy "$want" >> "$T/apt-base.log" 2>&1 \
-      && R=$BASE apt_ clean >> "$T/apt-base.log" 2>&1 || rc=$?
-    umount "$BASE/proc"
-    [ "$rc" -eq 0 ] || { tail -n 20 "$T/apt-base.log"; fail "apt-get satisfy in $BASE"; }
-    echo "$want" > "$stamp"
-  fi
-  flock -u 8
 }
 
 # snapshot FILE: every path of the root (type and owner too), and the contents of /etc, but
@@ -127,9 +79,8 @@ note "dlopens $soname: Recommends $recommends"
 
 # --- the clean root
 start=$SECONDS
-make_base
 deps="$(dpkg-deb -f "$DEB" Depends), $recommends"
-deps_into_base "$deps"
+BASE=$("$REPO/scripts/debian-root.sh" root "$CODENAME" "$deps") || fail "no $CODENAME root with $deps"
 mount_root
 note "root ready ($((SECONDS - start)) s)"
 snapshot "$T/before"

@@ -6,7 +6,7 @@
 # bound read-only) and its binary run from it in a chroot with CAP_SYS_TIME dropped:
 # `--version` says the package's version, `--check-config` accepts the default configuration and
 # the OpenShift example as installed in the image. Prints the image's size. The Debian root
-# behind the image is cached (/var/cache/refclock-bridge-test/image-base-CODENAME).
+# behind the image is cached (scripts/debian-root.sh, in /var/cache/refclock-bridge-test).
 # rb: runs no bridge
 # Mounts live in a private mount namespace: nothing outlives the test.
 if [ -z "${RB73_NS:-}" ] && [ "$(id -u)" = 0 ]; then

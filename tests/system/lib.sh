@@ -39,6 +39,25 @@ skip_before_debian() {
 }
 note() { echo "--- $*"; }
 
+# cgroup2_root PREFIX: sets ${PREFIX}_CG2 to the cgroup2 hierarchy: the host's (hybrid:
+# .../unified; pure v2: /sys/fs/cgroup), or one mounted here (a chroot with a bare /sys, as in
+# the Debian 13 run), which ${PREFIX}_CG2_MOUNT then names for the caller to unmount. Not in
+# $(...): the variables must reach the caller.
+cgroup2_root() {
+  local p=$1 m
+  for m in /sys/fs/cgroup/unified /sys/fs/cgroup; do
+    if [ "$(stat -f -c %T "$m" 2>/dev/null)" = cgroup2fs ]; then
+      printf -v "${p}_CG2" %s "$m"
+      return 0
+    fi
+  done
+  m=$T/cg2-$p
+  mkdir -p "$m"
+  mount -t cgroup2 cgroup2 "$m" || fail "cannot mount cgroup2"
+  printf -v "${p}_CG2" %s "$m"
+  printf -v "${p}_CG2_MOUNT" %s "$m"
+}
+
 dump_logs() {
   local f
   for f in "$T"/*.log "$T"/chrony/*.log; do

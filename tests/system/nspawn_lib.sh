@@ -17,49 +17,19 @@ NS_CG2_MOUNT=
 NS_NETWORK=${NS_NETWORK:---private-network}
 NS_PID1_CGROUP=$(cat /proc/1/cgroup)
 
-ns_mirror() {
-  local m
-  m=$(grep -hE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
-    | grep -v security | head -n 1 | sed -E 's/^URIs: *//; s/^deb (\[[^]]*\] )?//; s/ .*//')
-  echo "${m:-http://deb.debian.org/debian}"
-}
+# The cached roots (scripts/debian-root.sh): one debootstrap per release, one root per package set.
+NS_DEBIAN_ROOT=$(readlink -f "$HERE/../../scripts/debian-root.sh")
 
-# ns_root PKGS...: sets NS_CACHE to a minimal root of this release with PKGS, kept under
-# $NS_CACHE_DIR by release and package list. Its package scripts never start services.
+# ns_root PKGS...: sets NS_CACHE to a minimal root of this release with systemd, dbus and PKGS,
+# kept under $NS_CACHE_DIR by release and package list (apt's lists of the mirror kept in it).
+# Its package scripts never start services.
 ns_root() {
   command -v debootstrap >/dev/null || skip "debootstrap is not installed (make deps)"
   command -v systemd-nspawn >/dev/null || skip "systemd-nspawn is not installed (make deps)"
-  local codename key lock
+  local codename
   codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
-  key=$(echo "$*" | tr ' ' '\n' | sort -u | md5sum | cut -c1-8)
-  NS_CACHE=$NS_CACHE_DIR/nspawn-$codename-$key
-  mkdir -p "$NS_CACHE_DIR"
-  exec 8> "$NS_CACHE.lock"
-  flock 8
-  if [ ! -e "$NS_CACHE/.ready" ]; then
-    local start; start=$(date +%s)
-    rm -rf "$NS_CACHE" "$NS_CACHE.new"
-    note "debootstrap $codename with $* (once; cached in $NS_CACHE)"
-    # debootstrap does not resolve virtual packages (polkitd's logind): apt adds the rest.
-    debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus "$codename" \
-      "$NS_CACHE.new" "$(ns_mirror)" > "$T/debootstrap.log" 2>&1 \
-      || { tail -n 20 "$T/debootstrap.log"; fail "debootstrap $codename failed"; }
-    echo "deb $(ns_mirror) $codename main" > "$NS_CACHE.new/etc/apt/sources.list"
-    cp /etc/resolv.conf "$NS_CACHE.new/etc/resolv.conf"
-    printf '#!/bin/sh\nexit 101\n' > "$NS_CACHE.new/usr/sbin/policy-rc.d"
-    chmod 755 "$NS_CACHE.new/usr/sbin/policy-rc.d"
-    { ns_chroot_in "$NS_CACHE.new" apt-get update -q &&
-      ns_chroot_in "$NS_CACHE.new" apt-get install -y -q --no-install-recommends "$@"; } \
-      >> "$T/debootstrap.log" 2>&1 \
-      || { tail -n 20 "$T/debootstrap.log"; fail "apt-get install $* in the $codename root failed"; }
-    # Nobody reads them here; the copy per test gets smaller and faster.
-    rm -rf "$NS_CACHE.new"/usr/share/{doc,man,info,locale} "$NS_CACHE.new"/var/cache/apt/*.bin \
-      "$NS_CACHE.new"/var/cache/apt/archives/*.deb "$NS_CACHE.new"/var/lib/apt/lists/*_Packages
-    touch "$NS_CACHE.new/.ready"
-    mv "$NS_CACHE.new" "$NS_CACHE"
-    note "root made in $(( $(date +%s) - start )) s"
-  fi
-  flock -u 8
+  NS_CACHE=$(DEBIAN_ROOT_CACHE=$NS_CACHE_DIR "$NS_DEBIAN_ROOT" root "$codename" \
+    systemd systemd-sysv dbus "$@") || fail "no $codename root with $*"
 }
 
 ns_copy() {
@@ -69,26 +39,11 @@ ns_copy() {
 
 # ns_chroot_in DIR CMD...: in a root that is not running (package installation), with its own
 # /proc (package scripts need one) in a private mount namespace, CAP_SYS_TIME dropped.
-ns_chroot_in() {
-  local dir=$1
-  shift
-  unshare --mount --propagation private bash -c 'mount -t proc proc "$1/proc" && exec "${@:2}"' \
-    ns_chroot "$dir" $NOTIME chroot "$dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-    DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 "$@"
-}
+ns_chroot_in() { "$NS_DEBIAN_ROOT" run "$@"; }
 ns_chroot() { ns_chroot_in "$NS_ROOT" "$@"; }
 
-# NS_CG2: the cgroup2 hierarchy: the host's (hybrid: .../unified; pure v2: /sys/fs/cgroup),
-# or one mounted here (a chroot with a bare /sys, as in the Debian 13 run).
-ns_cgroup2_root() {
-  local m
-  for m in /sys/fs/cgroup/unified /sys/fs/cgroup; do
-    [ "$(stat -f -c %T "$m" 2>/dev/null)" = cgroup2fs ] && { NS_CG2=$m; return; }
-  done
-  mkdir -p "$T/nscg2"
-  mount -t cgroup2 cgroup2 "$T/nscg2" || fail "cannot mount cgroup2"
-  NS_CG2_MOUNT=$T/nscg2 NS_CG2=$T/nscg2
-}
+# NS_CG2 (and NS_CG2_MOUNT): the cgroup2 hierarchy, lib.sh's cgroup2_root.
+ns_cgroup2_root() { cgroup2_root NS; }
 
 # ns_find_init PID: the first process below PID whose command is systemd.
 ns_find_init() {

@@ -10,23 +10,11 @@ SD_CG=
 SD_CG2_MOUNT=
 PID1_CGROUP=$(cat /proc/1/cgroup)
 
-# SD_CG2: the cgroup2 hierarchy: the host's (hybrid: .../unified; pure v2: /sys/fs/cgroup), or one
-# mounted here (a chroot with a bare /sys, as in the Debian 13 run).
-cgroup2_root() {
-  local m
-  for m in /sys/fs/cgroup/unified /sys/fs/cgroup; do
-    [ "$(stat -f -c %T "$m" 2>/dev/null)" = cgroup2fs ] && { SD_CG2=$m; return; }
-  done
-  mkdir -p "$T/cg2"
-  mount -t cgroup2 cgroup2 "$T/cg2" || fail "cannot mount cgroup2"
-  SD_CG2_MOUNT=$T/cg2 SD_CG2=$T/cg2
-}
-
 start_user_systemd() {
   command -v systemd >/dev/null || [ -x /lib/systemd/systemd ] || skip "no systemd"
   [ -x /usr/bin/dbus-daemon ] || skip "no dbus-daemon (dbus-user-session)"
   mkdir -p -m 700 "$SD_DIR/xdg/systemd/user"
-  cgroup2_root # not in $(...): SD_CG2_MOUNT must reach stop_user_systemd
+  cgroup2_root SD # sets SD_CG2, and SD_CG2_MOUNT for stop_user_systemd
   SD_CG=$SD_CG2/rbtest-$$
   mkdir -p "$SD_CG"
   cat > "$SD_DIR/inner.sh" <<INNER
