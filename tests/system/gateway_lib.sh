@@ -36,7 +36,7 @@ gw_mirror() {
     local sha
     sha=$(awk '/^SHA256:/ {s = 1; next} /^[^ ]/ {s = 0} s && $3 == "main/binary-amd64/Packages.xz" {print $1}' \
       "$m/dists/$codename/InRelease")
-    /usr/lib/apt/apt-helper download-file "$(ns_mirror)/dists/$codename/main/binary-amd64/Packages.xz" \
+    /usr/lib/apt/apt-helper download-file "$("$HERE/../../scripts/debian-root.sh" mirror)/dists/$codename/main/binary-amd64/Packages.xz" \
       "$m/dists/$codename/main/binary-amd64/Packages.xz" "SHA256:$sha" >> "$T/mirror.log" 2>&1 \
       || { tail -n 5 "$T/mirror.log"; fail "cannot fetch the archive's Packages.xz"; }
     # Each .deb where the archive keeps it (its Filename in Packages).
