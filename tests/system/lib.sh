@@ -37,7 +37,9 @@ skip_before_debian() {
     exit 77
   fi
 }
-note() { echo "--- $*"; }
+# note TEXT: a step of the test, with the seconds since it began (where the time goes).
+RB_T0=$(date +%s%N)
+note() { echo "--- [$(awk -v n="$(date +%s%N)" -v t="$RB_T0" 'BEGIN{printf "%.1f", (n - t) / 1e9}') s] $*"; }
 
 # cgroup2_root PREFIX: sets ${PREFIX}_CG2 to the cgroup2 hierarchy: the host's (hybrid:
 # .../unified; pure v2: /sys/fs/cgroup), or one mounted here (a chroot with a bare /sys, as in
