@@ -11,20 +11,12 @@
 . "$(dirname "$0")/lib.sh"
 . "$HERE/nspawn_lib.sh"
 set -euo pipefail
-SRC=$(readlink -f "$HERE/../..")
 
 [ "$(id -u)" = 0 ] || skip "needs root (debootstrap, nspawn)"
 
-# The package (make deb), and what it needs at run time: its Depends and Recommends.
-make -s -C "$SRC" deb > "$T/deb.log" 2>&1 || fail "make deb: $(tail -n 5 "$T/deb.log")"
-DEB=$(ls -t "$SRC"/build/deb/refclock-bridge_*.deb | head -n 1)
-runtime_pkgs() {
-  local f
-  for f in Depends Recommends; do
-    dpkg-deb -f "$DEB" "$f" | tr ',' '\n' | sed -E 's/\|.*//; s/\(.*\)//; s/ //g' | grep .
-  done
-}
-PKGS="systemd systemd-sysv dbus chrony polkitd procps $(runtime_pkgs | sort -u | tr '\n' ' ')"
+# The package, and what it needs at run time.
+ns_make_deb
+PKGS="systemd systemd-sysv dbus chrony polkitd procps $(ns_deb_needs | tr '\n' ' ')"
 ns_root $PKGS
 ns_copy
 R=$NS_ROOT

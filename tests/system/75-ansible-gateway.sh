@@ -23,18 +23,11 @@ PLAYBOOK=${GW_PLAYBOOK:-$SRC/ansible/gateway.yml}
 PTP4L_UNIT=ptp4l.service
 PTP4L_SOCKET=/run/ptp/ptp4l
 
-make -s -C "$SRC" deb > "$T/deb.log" 2>&1 || fail "make deb: $(tail -n 5 "$T/deb.log")"
-DEB=$(ls -t "$SRC"/build/deb/refclock-bridge_*.deb | head -n 1)
-deb_needs() {
-  local f
-  for f in Depends Recommends; do
-    dpkg-deb -f "$DEB" "$f" | tr ',' '\n' | sed -E 's/\|.*//; s/\(.*\)//; s/ //g' | grep .
-  done
-}
+ns_make_deb
 
 # A fresh server: systemd, ssh and python (what Ansible needs), nothing else.
 ns_root systemd systemd-sysv dbus openssh-server python3
-gw_mirror chrony linuxptp python3-apt $(deb_needs | sort -u)
+gw_mirror chrony linuxptp python3-apt $(ns_deb_needs)
 ns_copy
 gw_root_prepare
 # What this kernel lacks: a PTP hardware clock. The fake one, for the bridge's unit only:

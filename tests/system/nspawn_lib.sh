@@ -32,6 +32,19 @@ ns_root() {
     systemd systemd-sysv dbus "$@") || fail "no $codename root with $*"
 }
 
+# ns_make_deb: builds the package (make deb) and sets DEB to it.
+ns_make_deb() {
+  make -s -C "$HERE/../.." deb > "$T/deb.log" 2>&1 || fail "make deb: $(tail -n 5 "$T/deb.log")"
+  DEB=$(ls -t "$HERE"/../../build/deb/refclock-bridge_*.deb | head -n 1)
+}
+# ns_deb_needs: what the package needs at run time, its Depends and Recommends, one a line.
+ns_deb_needs() {
+  local f
+  for f in Depends Recommends; do
+    dpkg-deb -f "$DEB" "$f" | tr ',' '\n' | sed -E 's/\|.*//; s/\(.*\)//; s/ //g' | grep .
+  done | sort -u
+}
+
 ns_copy() {
   mkdir -p "$NS_DIR"
   cp -a "$NS_CACHE" "$NS_ROOT"
