@@ -44,14 +44,8 @@ printf '[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user
   > "$R/etc/systemd/system/ntpsec.service"
 ln -sf ../ntpsec.service "$R/etc/systemd/system/multi-user.target.wants/ntpsec.service"
 
-# The bridge: a simulated PHC 37.000123456 s ahead (TAI), through a drop-in.
-install -D -m 644 "$FAKELIB" "$R/opt/rbtest/libfakedev.so"
-mkdir -p "$R/etc/systemd/system/refclock-bridge.service.d"
-cat > "$R/etc/systemd/system/refclock-bridge.service.d/50-fakedev.conf" <<'CONF'
-[Service]
-Environment=LD_PRELOAD=/opt/rbtest/libfakedev.so FAKEDEV_PTP=/dev/ptp0
-Environment=FAKEDEV_PTP0=offset_ns=37000123456,delay_ns=400
-CONF
+# The bridge: a simulated PHC 37.000123456 s ahead (TAI).
+ns_fake_phc offset_ns=37000123456,delay_ns=400
 bridge_conf() { # INTERVAL
   cat <<CONF
 [bridge]

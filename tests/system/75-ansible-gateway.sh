@@ -30,15 +30,8 @@ ns_root systemd systemd-sysv dbus openssh-server python3
 gw_mirror chrony linuxptp python3-apt $(ns_deb_needs)
 ns_copy
 gw_root_prepare
-# What this kernel lacks: a PTP hardware clock. The fake one, for the bridge's unit only:
-# 1 µs ahead of the system clock, in TAI (ptp4l's UTC offset, 37 s).
-install -D -m 644 "$FAKELIB" "$NS_ROOT/opt/rbtest/libfakedev.so"
-mkdir -p "$NS_ROOT/etc/systemd/system/refclock-bridge.service.d"
-cat > "$NS_ROOT/etc/systemd/system/refclock-bridge.service.d/50-fakedev.conf" <<'CONF'
-[Service]
-Environment=LD_PRELOAD=/opt/rbtest/libfakedev.so FAKEDEV_PTP=/dev/ptp0
-Environment=FAKEDEV_PTP0=offset_ns=37000001000,delay_ns=400
-CONF
+# The fake PHC: 1 µs ahead of the system clock, in TAI (ptp4l's UTC offset, 37 s).
+ns_fake_phc offset_ns=37000001000,delay_ns=400
 
 gw_netns
 NS_NETWORK=--network-namespace-path=/run/netns/$GW_NS

@@ -45,6 +45,15 @@ ns_deb_needs() {
   done | sort -u
 }
 
+# ns_fake_phc PARAMS: what this kernel lacks, a PTP hardware clock, for the bridge's unit only:
+# the fake-device library at /dev/ptp0 with PARAMS (tests/fake/README.md), through a drop-in.
+ns_fake_phc() {
+  install -D -m 644 "$FAKELIB" "$NS_ROOT/opt/rbtest/libfakedev.so"
+  mkdir -p "$NS_ROOT/etc/systemd/system/refclock-bridge.service.d"
+  printf '%s\n' "[Service]" "Environment=LD_PRELOAD=/opt/rbtest/libfakedev.so FAKEDEV_PTP=/dev/ptp0" \
+    "Environment=FAKEDEV_PTP0=$1" > "$NS_ROOT/etc/systemd/system/refclock-bridge.service.d/50-fakedev.conf"
+}
+
 ns_copy() {
   mkdir -p "$NS_DIR"
   cp -a "$NS_CACHE" "$NS_ROOT"
