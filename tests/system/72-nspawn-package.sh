@@ -16,7 +16,7 @@ set -euo pipefail
 
 # The package, and what it needs at run time.
 ns_make_deb
-PKGS="systemd systemd-sysv dbus chrony polkitd procps $(ns_deb_needs | tr '\n' ' ')"
+PKGS="chrony polkitd procps $(ns_deb_needs | tr '\n' ' ')"
 ns_root $PKGS
 ns_copy
 R=$NS_ROOT

@@ -13,8 +13,7 @@
 . "$HERE/gateway_lib.sh"
 set -euo pipefail
 SRC=$(readlink -f "$HERE/../..")
-trap 'set +e; ns_poweroff; cleanup; ptp4l_netns_cleanup_all' EXIT
-ptp4l_netns_cleanup_all() { ptp_netns_cleanup; }
+trap 'set +e; ns_poweroff; cleanup; ptp_netns_cleanup' EXIT
 
 [ "$(id -u)" = 0 ] || skip "needs root (debootstrap, nspawn, network namespaces)"
 command -v ansible-playbook >/dev/null || fail "ansible is not installed (make deps)"
@@ -25,8 +24,8 @@ PTP4L_SOCKET=/run/ptp/ptp4l
 
 ns_make_deb
 
-# A fresh server: systemd, ssh and python (what Ansible needs), nothing else.
-ns_root systemd systemd-sysv dbus openssh-server python3
+# A fresh server: systemd (ns_root's), ssh and python (what Ansible needs), nothing else.
+ns_root openssh-server python3
 gw_mirror chrony linuxptp python3-apt $(ns_deb_needs)
 ns_copy
 gw_root_prepare
